@@ -1,0 +1,224 @@
+"""One typed settings object, built at the edge (CLI, dashboard, demo) and passed down.
+
+Settings come from the environment and from a `.env` file in the working directory; the
+environment wins. The variable names are the ones existing AllpFit installations already use
+(`SOURCE_DB_HOST`, `LOCAL_DB_HOST`, ...). The URL forms `SOURCE_DATABASE_URL` and
+`DATABASE_URL` win over the split host/port/name form when set.
+
+No other module reads `os.environ`: a test builds a `Settings(...)` with keyword arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".allpfit")
+
+
+def mask_url(url: str) -> str:
+    """Return `url` with its password replaced by `***`, for logs and messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
+
+
+def _build_url(
+    host: str | None, port: int, name: str, user: str | None, password: SecretStr | None
+) -> str:
+    auth = ""
+    if user:
+        auth = quote(user, safe="")
+        if password is not None and password.get_secret_value():
+            auth += ":" + quote(password.get_secret_value(), safe="")
+        auth += "@"
+    return f"postgresql://{auth}{host}:{port}/{quote(name, safe='')}"
+
+
+class Settings(BaseSettings):
+    """Every setting of the product, declared once with its default and its meaning.
+
+    The docs-coverage test reads this class, so a setting added here must be documented in
+    `docs/configuration.md`.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- Chatwoot source (read-only) ---
+    source_database_url: SecretStr | None = Field(
+        None, description="Chatwoot PostgreSQL URL; wins over the SOURCE_DB_* parts."
+    )
+    source_db_host: str | None = Field(None, description="Chatwoot PostgreSQL host.")
+    source_db_port: int = Field(5432, description="Chatwoot PostgreSQL port.")
+    source_db_name: str = Field("chatwoot", description="Chatwoot database name.")
+    source_db_user: str | None = Field(None, description="Chatwoot database user (read-only).")
+    source_db_password: SecretStr | None = Field(None, description="Chatwoot database password.")
+    source_db_view: str = Field(
+        "vw_conversations_analytics_final",
+        description="Name of the final view created by `allpfit source deploy-views`.",
+    )
+
+    # --- Local analytics database ---
+    database_url: SecretStr | None = Field(
+        None, description="Local analytics PostgreSQL URL; wins over the LOCAL_DB_* parts."
+    )
+    local_db_host: str | None = Field(
+        None, description="Local analytics PostgreSQL host; unset = embedded PostgreSQL."
+    )
+    local_db_port: int = Field(5432, description="Local analytics PostgreSQL port.")
+    local_db_name: str = Field("allpfit_analytics", description="Local analytics database.")
+    local_db_user: str | None = Field(None, description="Local analytics database user.")
+    local_db_password: SecretStr | None = Field(None, description="Local database password.")
+
+    # --- Sync behaviour ---
+    timezone: str = Field(
+        "America/Sao_Paulo",
+        description="Time zone of the business: day, hour, weekday and period of day.",
+    )
+    bot_sender_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Chatwoot user ids whose outgoing messages are the bot's (bots posting "
+        "through the API with a user token). Comma-separated.",
+    )
+    null_sender_is_bot: bool = Field(
+        True,
+        description="Outgoing messages with no sender, no automation rule and no campaign "
+        "(integrations such as Dialogflow) count as the bot's.",
+    )
+    sync_overlap_minutes: int = Field(
+        10,
+        ge=0,
+        description="Each incremental run re-reads changes this far before the last watermark, "
+        "so rows committed late with older timestamps are not lost.",
+    )
+
+    # --- Lead analysis ---
+    openai_api_key: SecretStr | None = Field(
+        None, description="API key of an OpenAI-compatible service; unset = offline analyzer."
+    )
+    openai_model: str = Field("gpt-4o-mini", description="Model name for lead analysis.")
+    openai_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible API (Azure, Ollama, vLLM...)."
+    )
+
+    # --- Files and logs ---
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        description="Where the embedded database, logs, backups and reports live.",
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
+    @field_validator("bot_sender_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
+
+    # --- Derived values ---
+    @property
+    def source_configured(self) -> bool:
+        return self.source_database_url is not None or self.source_db_host is not None
+
+    @property
+    def local_embedded(self) -> bool:
+        """True when no local server is configured: the product starts its own PostgreSQL."""
+        return self.database_url is None and self.local_db_host is None
+
+    def source_url(self) -> str:
+        """The Chatwoot connection URL (with password). Never log it: use `mask_url`."""
+        if self.source_database_url is not None:
+            return self.source_database_url.get_secret_value()
+        if self.source_db_host is None:
+            from allpfit.errors import ConfigError
+
+            raise ConfigError(
+                "The Chatwoot source database is not configured.",
+                hint="Set SOURCE_DATABASE_URL, or SOURCE_DB_HOST/PORT/NAME/USER/PASSWORD, "
+                "in the environment or in .env (see .env.example).",
+            )
+        return _build_url(
+            self.source_db_host,
+            self.source_db_port,
+            self.source_db_name,
+            self.source_db_user,
+            self.source_db_password,
+        )
+
+    def local_url(self) -> str | None:
+        """The configured local URL, or None when the embedded database is to be used."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        if self.local_db_host is None:
+            return None
+        return _build_url(
+            self.local_db_host,
+            self.local_db_port,
+            self.local_db_name,
+            self.local_db_user,
+            self.local_db_password,
+        )
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from env and `.env`, turning validation errors into a ConfigError."""
+    from pydantic import ValidationError
+
+    from allpfit.errors import ConfigError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError(
+            "Invalid configuration: " + "; ".join(problems),
+            hint="Fix these variables in the environment or in .env (see .env.example).",
+        ) from None

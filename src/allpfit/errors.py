@@ -1,0 +1,53 @@
+"""One error hierarchy for every expected failure.
+
+Core code raises these with a message that names what is wrong and a hint that says how to fix
+it. Only the CLI (and the dashboard) turn them into output and exit codes, so a user sees a clear
+sentence and never a traceback for an expected failure (`--debug` shows it).
+"""
+
+from __future__ import annotations
+
+
+class AllpfitError(Exception):
+    """An expected failure: shown as `Error: message` + `hint`, exits with `exit_code`."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(AllpfitError):
+    """Missing or invalid settings."""
+
+    exit_code = 2
+
+
+class SourceError(AllpfitError):
+    """The Chatwoot database is unreachable or not shaped as expected."""
+
+    exit_code = 3
+
+
+class LocalDatabaseError(AllpfitError):
+    """The local analytics database is unreachable or cannot be prepared."""
+
+    exit_code = 4
+
+
+class AlreadyRunningError(AllpfitError):
+    """Another run of the same job holds the lock."""
+
+    exit_code = 5
+
+
+class InputError(AllpfitError):
+    """A file or argument given by the user cannot be used."""
+
+    exit_code = 2
+
+
+class Retryable:
+    """Marker mixin: the failure is transient (HTTP 429/5xx, timeout) and may be retried."""

@@ -1,0 +1,1 @@
+"""Running the product: logging, scheduling, status."""

@@ -1,0 +1,1 @@
+"""Reading Chatwoot: the read-only connection and the extraction SQL."""

@@ -1,0 +1,1 @@
+"""Keeping conversas_analytics in step with Chatwoot: extract, load, audit."""

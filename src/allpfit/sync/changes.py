@@ -1,0 +1,48 @@
+"""Which conversations an incremental run must re-read.
+
+Two sources of change. In Chatwoot: every row that feeds a column and moved since the
+watermark (source/sql/changed_conversations.sql), read with a closed lower bound minus an
+overlap window, so rows committed late with slightly older timestamps are still seen. Locally:
+agents, inboxes and teams renamed in Chatwoot (their `updated_at` also moves on every sign-in,
+so comparing names is both exact and cheap).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+from allpfit.source import queries
+from allpfit.sync.load import pipe_copy
+
+_DRIFT = """
+SELECT a.conversation_id FROM conversas_analytics a
+LEFT JOIN source_names i ON i.kind = 'inbox' AND i.id = a.inbox_id
+LEFT JOIN source_names u ON u.kind = 'user' AND u.id = a.assignee_id
+LEFT JOIN source_names t ON t.kind = 'team' AND t.id = a.team_id
+WHERE (a.inbox_id IS NOT NULL AND a.inbox_name IS DISTINCT FROM i.name)
+   OR (a.assignee_id IS NOT NULL AND a.assignee_name IS DISTINCT FROM u.name)
+   OR (a.team_id IS NOT NULL AND a.team_name IS DISTINCT FROM t.name)
+"""
+
+
+def changed_ids(source: psycopg.Connection, since: datetime) -> set[int]:
+    """Conversations with any source row changed at or after `since` (naive UTC)."""
+    rows = source.execute(queries.changed_since(), {"since": since}).fetchall()
+    return {int(r[0]) for r in rows if r[0] is not None}
+
+
+def renamed_ids(source: psycopg.Connection, local: psycopg.Connection) -> set[int]:
+    """Conversations whose stored inbox, agent or team name differs from Chatwoot's now."""
+    local.execute(
+        "CREATE TEMP TABLE source_names (kind text, id bigint, name text) ON COMMIT DROP"
+    )
+    pipe_copy(source, queries.NAMES, {}, local, "COPY source_names FROM STDIN")
+    return {int(r[0]) for r in local.execute(_DRIFT)}
+
+
+def copy_present_ids(source: psycopg.Connection, local: psycopg.Connection) -> None:
+    """Every conversation id Chatwoot still has, into temp table `source_ids`."""
+    local.execute("CREATE TEMP TABLE source_ids (conversation_id integer) ON COMMIT DROP")
+    pipe_copy(source, queries.ALL_IDS, {}, local, "COPY source_ids FROM STDIN")

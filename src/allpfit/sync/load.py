@@ -1,0 +1,96 @@
+"""Loading extracted rows: COPY into a staging table, then one merge into conversas_analytics.
+
+The merge is `INSERT ... ON CONFLICT DO UPDATE ... WHERE row IS DISTINCT FROM`, so a row is
+rewritten (and `etl_updated_at` moved) only when a value really changed, `etl_inserted_at`
+never changes, and loading the same rows twice is a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from psycopg.abc import Query
+
+TARGET = "conversas_analytics"
+LOCAL_ONLY = ("etl_inserted_at", "etl_updated_at")
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class MergeCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+def create_staging(conn: psycopg.Connection) -> None:
+    conn.execute(
+        f"CREATE TEMP TABLE staging (LIKE {TARGET} INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+
+
+def pipe_copy(
+    source: psycopg.Connection,
+    query: str,
+    params: dict[str, object],
+    target: psycopg.Connection,
+    copy_in: Query,
+    *,
+    progress: Progress | None = None,
+    phase: str = "extract",
+    total: int | None = None,
+) -> int:
+    """Stream `query` from the source into the local `copy_in` COPY, in text format (portable
+    across server versions and integer widths); return the number of rows moved."""
+    rows = 0
+    with source.cursor() as scur, target.cursor() as tcur:
+        copy_out = sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(query))  # type: ignore[arg-type]
+        with scur.copy(copy_out, params) as out, tcur.copy(copy_in) as into:
+            for chunk in out:
+                into.write(chunk)
+                rows += bytes(chunk).count(b"\n")
+                if progress is not None:
+                    progress(phase, rows, total)
+    return rows
+
+
+def merge(conn: psycopg.Connection, columns: list[str]) -> MergeCounts:
+    """Upsert staging into the target; count inserted, updated and unchanged rows."""
+    cols = [c for c in columns if c not in LOCAL_ONLY]
+    ident = [sql.Identifier(c) for c in cols]
+    updatable = [c for c in ident if c.as_string(None) != '"conversation_id"']
+    query = sql.SQL(
+        """WITH merged AS (
+            INSERT INTO {target} AS t ({cols}) SELECT {cols} FROM staging
+            ON CONFLICT (conversation_id) DO UPDATE SET {sets}, etl_updated_at = now()
+            WHERE ({old}) IS DISTINCT FROM ({new})
+            RETURNING (xmax = 0) AS inserted)
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+               (SELECT count(*) FROM staging)
+        FROM merged"""
+    ).format(
+        target=sql.Identifier(TARGET),
+        cols=sql.SQL(", ").join(ident),
+        sets=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(c) for c in updatable),
+        old=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in updatable),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in updatable),
+    )
+    inserted, updated, staged = conn.execute(query).fetchone()  # type: ignore[misc]
+    return MergeCounts(inserted, updated, staged - inserted - updated)
+
+
+def delete_missing(conn: psycopg.Connection, present: str) -> int:
+    """Delete local rows whose conversation is no longer in Chatwoot. `present` is a temp
+    table with a `conversation_id` column listing every conversation the source still has."""
+    cur = conn.execute(
+        sql.SQL(
+            "DELETE FROM {target} t WHERE NOT EXISTS "
+            "(SELECT 1 FROM {present} p WHERE p.conversation_id = t.conversation_id)"
+        ).format(target=sql.Identifier(TARGET), present=sql.Identifier(present))
+    )
+    return cur.rowcount
