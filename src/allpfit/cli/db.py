@@ -19,4 +19,6 @@ def upgrade(ctx: typer.Context) -> None:
         applied = db.upgrade(conn)
     for migration in applied:
         console.print(f"applied {migration.version:04d} {migration.name}")
-    console.print(f"Local database {mask_url(url)} is up to date ({len(db.migrations())} migrations).")
+    console.print(
+        f"Local database {mask_url(url)} is up to date ({len(db.migrations())} migrations)."
+    )

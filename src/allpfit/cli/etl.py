@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 
 import typer
 from rich.table import Table
@@ -18,7 +18,7 @@ from allpfit.sync.run import SyncOptions, SyncResult, run_sync
 app = typer.Typer(help="Sync Chatwoot into the local analytics table.", no_args_is_help=True)
 
 
-class Trigger(str, Enum):
+class Trigger(StrEnum):
     manual = "manual"
     scheduler = "scheduler"
     api = "api"

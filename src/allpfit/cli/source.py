@@ -9,8 +9,9 @@ from allpfit.cli.state import console, state
 from allpfit.config import mask_url
 from allpfit.source import chatwoot, queries
 
-app = typer.Typer(help="Check the Chatwoot source and deploy the optional views.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Check the Chatwoot source and deploy the optional views.", no_args_is_help=True
+)
 
 
 @app.command("check")
@@ -41,5 +42,7 @@ def deploy_views(
     with chatwoot.ddl_connection(url) as conn, conn.transaction():
         for statement in statements:
             conn.execute(statement.encode())
-    console.print(f"Created {len(statements)} views on {mask_url(url)}; "
-                  f"the final one is {settings.source_db_view}.")
+    console.print(
+        f"Created {len(statements)} views on {mask_url(url)}; "
+        f"the final one is {settings.source_db_view}."
+    )

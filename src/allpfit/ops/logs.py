@@ -68,7 +68,8 @@ def setup_logging(settings: Settings, *, console_level: str | None = None) -> Pa
     console = logging.StreamHandler()
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     console.setLevel(console_level or "WARNING")
-    for handler in (file_handler, console):
+    handlers: list[logging.Handler] = [file_handler, console]
+    for handler in handlers:
         handler.addFilter(mask)
         handler._allpfit = True  # type: ignore[attr-defined]
         root.addHandler(handler)

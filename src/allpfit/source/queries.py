@@ -94,8 +94,7 @@ def view_statements(params: dict[str, Any], final_view: str) -> list[str]:
 
     scope = f"scope AS ({ALL_CONVERSATIONS})"
     statements = [
-        f"CREATE OR REPLACE VIEW {PART_VIEW[p]} AS\nWITH {scope}\n{render(part(p))}"
-        for p in PARTS
+        f"CREATE OR REPLACE VIEW {PART_VIEW[p]} AS\nWITH {scope}\n{render(part(p))}" for p in PARTS
     ]
     ctes = [scope] + [f"{PART_CTE[p]} AS (SELECT * FROM {PART_VIEW[p]})" for p in PARTS]
     final = f"CREATE OR REPLACE VIEW {sql.Identifier(final_view).as_string(None)} AS\n"

@@ -35,9 +35,7 @@ def changed_ids(source: psycopg.Connection, since: datetime) -> set[int]:
 
 def renamed_ids(source: psycopg.Connection, local: psycopg.Connection) -> set[int]:
     """Conversations whose stored inbox, agent or team name differs from Chatwoot's now."""
-    local.execute(
-        "CREATE TEMP TABLE source_names (kind text, id bigint, name text) ON COMMIT DROP"
-    )
+    local.execute("CREATE TEMP TABLE source_names (kind text, id bigint, name text) ON COMMIT DROP")
     pipe_copy(source, queries.NAMES, {}, local, "COPY source_names FROM STDIN")
     return {int(r[0]) for r in local.execute(_DRIFT)}
 

@@ -29,9 +29,7 @@ class MergeCounts:
 
 
 def create_staging(conn: psycopg.Connection) -> None:
-    conn.execute(
-        f"CREATE TEMP TABLE staging (LIKE {TARGET} INCLUDING DEFAULTS) ON COMMIT DROP"
-    )
+    conn.execute(f"CREATE TEMP TABLE staging (LIKE {TARGET} INCLUDING DEFAULTS) ON COMMIT DROP")
 
 
 def pipe_copy(
@@ -49,7 +47,7 @@ def pipe_copy(
     across server versions and integer widths); return the number of rows moved."""
     rows = 0
     with source.cursor() as scur, target.cursor() as tcur:
-        copy_out = sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(query))  # type: ignore[arg-type]
+        copy_out = sql.SQL("COPY ({}) TO STDOUT").format(sql.SQL(query))
         with scur.copy(copy_out, params) as out, tcur.copy(copy_in) as into:
             for chunk in out:
                 into.write(chunk)

@@ -24,7 +24,14 @@ from allpfit.config import mask_url
 from allpfit.errors import AllpfitError, LocalDatabaseError, SourceError
 from allpfit.source import chatwoot, queries
 from allpfit.sync import changes, control
-from allpfit.sync.load import MergeCounts, Progress, create_staging, delete_missing, merge, pipe_copy
+from allpfit.sync.load import (
+    MergeCounts,
+    Progress,
+    create_staging,
+    delete_missing,
+    merge,
+    pipe_copy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +94,12 @@ def run_sync(
             load_type: Mode = "full" if previous is None else mode
             run_id = control.start_run(control_conn, triggered_by=triggered_by, load_type=load_type)
             try:
-                result = _run(local_url, source_url, run_id, load_type, previous, options,
-                              progress, started)
+                result = _run(
+                    local_url, source_url, run_id, load_type, previous, options, progress, started
+                )
             except BaseException as exc:
                 message = _describe(exc, source_url)
-                control.finish_failed(control_conn, run_id, message,
-                                      time.perf_counter() - started)
+                control.finish_failed(control_conn, run_id, message, time.perf_counter() - started)
                 log.error("sync run %d failed: %s", run_id, message)
                 if isinstance(exc, _SourceFailure):
                     raise SourceError(message, hint=_hint(exc.error)) from exc.error
@@ -118,8 +125,9 @@ def _run(
     params = options.params()
     with chatwoot.connect(source_url) as source, db.connect(local_url) as local:
         try:
-            return _load(source, local, run_id, load_type, previous, params, options,
-                         progress, started)
+            return _load(
+                source, local, run_id, load_type, previous, params, options, progress, started
+            )
         except psycopg.Error as exc:
             if exc.pgconn is source.pgconn:
                 raise _SourceFailure(exc) from exc
@@ -158,16 +166,27 @@ def _load(
             ids = changes.changed_ids(source, since) | changes.renamed_ids(source, local)
             scope, total = queries.LISTED_CONVERSATIONS, len(ids)
             params = {**params, "ids": sorted(ids)}
-        columns = [d.name for d in source.execute(
-            f"SELECT * FROM ({queries.extraction(scope)}) q LIMIT 0", params
-        ).description or []]
+        columns = [
+            d.name
+            for d in source.execute(
+                f"SELECT * FROM ({queries.extraction(scope)}) q LIMIT 0", params
+            ).description
+            or []
+        ]
         copy_in = sql.SQL("COPY staging ({}) FROM STDIN").format(
             sql.SQL(", ").join(map(sql.Identifier, columns))
         )
         if progress:
             progress("extract", 0, total)
-        extracted = pipe_copy(source, queries.extraction(scope), params, local, copy_in,
-                              progress=progress, total=total)
+        extracted = pipe_copy(
+            source,
+            queries.extraction(scope),
+            params,
+            local,
+            copy_in,
+            progress=progress,
+            total=total,
+        )
         extract_seconds = time.perf_counter() - started
         load_started = time.perf_counter()
         if progress:
@@ -201,7 +220,8 @@ def _load(
 
 def _describe(exc: BaseException, source_url: str) -> str:
     if isinstance(exc, _SourceFailure):
-        return f"Reading Chatwoot at {mask_url(source_url)} failed: {_describe(exc.error, source_url)}"
+        detail = _describe(exc.error, source_url)
+        return f"Reading Chatwoot at {mask_url(source_url)} failed: {detail}"
     if isinstance(exc, AllpfitError):
         return exc.message
     if isinstance(exc, psycopg.Error):
