@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+import psycopg.rows
 
 T0 = datetime(2026, 6, 10, 13, 0, 0)  # 10:00 in São Paulo
 
@@ -214,3 +215,13 @@ class Chatwoot:
             context="labels",
             created_at=at,
         )
+
+
+def fetch_row(conn: psycopg.Connection, conversation_id: int) -> dict[str, Any]:
+    """One conversas_analytics row as a dict (for assertions)."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        row = cur.execute(
+            "SELECT * FROM conversas_analytics WHERE conversation_id = %s", (conversation_id,)
+        ).fetchone()
+    assert row is not None, f"conversation {conversation_id} not in conversas_analytics"
+    return row

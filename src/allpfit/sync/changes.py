@@ -2,7 +2,8 @@
 
 Two sources of change. In Chatwoot: every row that feeds a column and moved since the
 watermark (source/sql/changed_conversations.sql), read with a closed lower bound minus an
-overlap window, so rows committed late with slightly older timestamps are still seen. Locally:
+overlap window, so rows committed late with slightly older timestamps are still seen. Against
+the local table: conversations Chatwoot has and we lack (whatever their timestamps), and
 agents, inboxes and teams renamed in Chatwoot (their `updated_at` also moves on every sign-in,
 so comparing names is both exact and cheap).
 """
@@ -38,6 +39,17 @@ def renamed_ids(source: psycopg.Connection, local: psycopg.Connection) -> set[in
     local.execute("CREATE TEMP TABLE source_names (kind text, id bigint, name text) ON COMMIT DROP")
     pipe_copy(source, queries.NAMES, {}, local, "COPY source_names FROM STDIN")
     return {int(r[0]) for r in local.execute(_DRIFT)}
+
+
+def unseen_ids(local: psycopg.Connection) -> set[int]:
+    """Conversations Chatwoot has and the local table lacks, whatever their timestamps (an
+    import, or a row committed long after its timestamp). Needs `copy_present_ids` first."""
+    rows = local.execute(
+        """SELECT s.conversation_id FROM source_ids s
+           WHERE NOT EXISTS (SELECT 1 FROM conversas_analytics a
+                             WHERE a.conversation_id = s.conversation_id)"""
+    )
+    return {int(r[0]) for r in rows}
 
 
 def copy_present_ids(source: psycopg.Connection, local: psycopg.Connection) -> None:

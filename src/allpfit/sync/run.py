@@ -163,7 +163,12 @@ def _load(
         else:
             assert previous is not None
             since = previous.astimezone(UTC).replace(tzinfo=None) - options.overlap
-            ids = changes.changed_ids(source, since) | changes.renamed_ids(source, local)
+            changes.copy_present_ids(source, local)
+            ids = (
+                changes.changed_ids(source, since)
+                | changes.renamed_ids(source, local)
+                | changes.unseen_ids(local)
+            )
             scope, total = queries.LISTED_CONVERSATIONS, len(ids)
             params = {**params, "ids": sorted(ids)}
         columns = [
@@ -195,7 +200,6 @@ def _load(
         if load_type == "full":
             counts.deleted = delete_missing(local, "staging")
         else:
-            changes.copy_present_ids(source, local)
             counts.deleted = delete_missing(local, "source_ids")
         load_seconds = time.perf_counter() - load_started
         result = SyncResult(

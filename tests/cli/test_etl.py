@@ -1,0 +1,131 @@
+"""`allpfit etl run`, `allpfit source ...` and `allpfit db upgrade` as a user runs them."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from allpfit.cli import app
+from tests.factories import T0, Chatwoot
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def seeded(source_url: str) -> None:
+    with psycopg.connect(source_url, autocommit=True) as conn:
+        cw = Chatwoot(conn)
+        for i in range(3):
+            conv = cw.conversation(cw.contact(f"Lead {i}", f"+55119000000{i:02d}"))
+            cw.message(conv, "oi", at=T0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_etl_run_syncs_and_prints_a_summary(cli_env: dict[str, str], seeded: None) -> None:
+    result = runner.invoke(app, ["etl", "run"])
+    assert result.exit_code == 0, result.output
+    assert "Sync run 1 (full)" in result.output
+    assert "inserted" in result.output
+    again = runner.invoke(app, ["etl", "run", "--triggered-by", "scheduler"])
+    assert again.exit_code == 0, again.output
+    assert "Sync run 2 (incremental)" in again.output
+
+
+def test_etl_run_backup_writes_a_complete_gzip_csv(cli_env: dict[str, str], seeded: None) -> None:
+    result = runner.invoke(app, ["etl", "run", "--backup"])
+    assert result.exit_code == 0, result.output
+    backups = list((Path(cli_env["DATA_DIR"]) / "backups").glob("*.csv.gz"))
+    assert len(backups) == 1
+    lines = gzip.decompress(backups[0].read_bytes()).decode().splitlines()
+    assert lines[0].startswith("conversation_id,display_id,")
+    assert len(lines) == 4
+
+
+def test_missing_source_configuration_is_a_clear_error(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOURCE_DATABASE_URL")
+    result = runner.invoke(app, ["etl", "run"])
+    assert result.exit_code == 2
+    assert "The Chatwoot source database is not configured." in result.output
+    assert "SOURCE_DATABASE_URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_setting_is_named(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(app, ["etl", "run"])
+    assert result.exit_code == 2
+    assert "TIMEZONE" in result.output and "unknown time zone" in result.output
+
+
+def test_unreachable_source_fails_with_masked_url_and_is_recorded(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, local: psycopg.Connection
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("SOURCE_DATABASE_URL", f"postgresql://reader:s3cr3t@127.0.0.1:{port}/cw")
+    result = runner.invoke(app, ["etl", "run"])
+    assert result.exit_code == 3, result.output
+    assert f"reader:***@127.0.0.1:{port}/cw" in result.output
+    assert "s3cr3t" not in result.output
+    assert "Traceback" not in result.output
+    row = local.execute("SELECT status, error_message FROM etl_control").fetchone()
+    assert row is not None and row[0] == "failed"
+    assert "s3cr3t" not in row[1] and "Cannot connect to the Chatwoot database" in row[1]
+    log = (Path(cli_env["DATA_DIR"]) / "logs" / "allpfit.log").read_text()
+    assert "s3cr3t" not in log
+
+
+def test_concurrent_run_exits_with_code_5(
+    cli_env: dict[str, str], seeded: None, local_url: str
+) -> None:
+    with psycopg.connect(local_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(7300002)")
+        result = runner.invoke(app, ["etl", "run"])
+    assert result.exit_code == 5
+    assert "Another sync is already running" in result.output
+
+
+def test_source_check_reports_conversations(cli_env: dict[str, str], seeded: None) -> None:
+    result = runner.invoke(app, ["source", "check"])
+    assert result.exit_code == 0, result.output
+    assert "is readable: 3 conversations" in result.output
+
+
+def test_deployed_views_return_the_same_rows_as_the_inline_sync(
+    cli_env: dict[str, str], seeded: None, source_url: str, local: psycopg.Connection
+) -> None:
+    printed = runner.invoke(app, ["source", "deploy-views", "--print"])
+    assert printed.exit_code == 0
+    assert "CREATE OR REPLACE VIEW vw_conversation_messages" in printed.output
+    deployed = runner.invoke(app, ["source", "deploy-views"])
+    assert deployed.exit_code == 0, deployed.output
+    assert runner.invoke(app, ["etl", "run"]).exit_code == 0
+    with psycopg.connect(source_url) as conn:
+        from_view = conn.execute(
+            "SELECT conversation_id, contact_name, message_compiled::text, period_of_day, "
+            "conversation_date FROM vw_conversations_analytics_final ORDER BY 1"
+        ).fetchall()
+    synced = local.execute(
+        "SELECT conversation_id, contact_name, message_compiled::text, period_of_day, "
+        "conversation_date FROM conversas_analytics ORDER BY 1"
+    ).fetchall()
+    assert len(from_view) == 3
+    assert from_view == synced
+
+
+def test_db_upgrade_is_idempotent(cli_env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "is up to date" in result.output
+    assert "applied" not in result.output  # the test database is already migrated
