@@ -16,3 +16,32 @@ def test_every_setting_is_documented_and_in_env_example(name: str) -> None:
     variable = name.upper()
     assert f"`{variable}`" in (ROOT / "docs" / "configuration.md").read_text()
     assert variable in (ROOT / ".env.example").read_text()
+
+
+@pytest.fixture
+def local_columns(local) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    rows = local.execute(
+        """SELECT table_name, column_name FROM information_schema.columns
+           WHERE table_schema = 'public' AND table_name IN ('conversas_analytics', 'etl_control')
+           ORDER BY table_name, ordinal_position"""
+    ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def test_every_conversas_analytics_column_is_documented(local_columns) -> None:  # type: ignore[no-untyped-def]
+    text = (ROOT / "docs" / "data-model.md").read_text()
+    documented = {line.split("`")[1] for line in text.splitlines() if line.startswith("| `")}
+    assert set(local_columns["conversas_analytics"]) <= documented
+    for column in local_columns["etl_control"]:
+        assert f"`{column}`" in text
+
+
+def test_shipped_chatwoot_schema_is_the_shared_reference() -> None:
+    shared = ROOT.parent / "shared" / "chatwoot" / "schema.sql"
+    if not shared.exists():  # the reference lives beside the repo, not inside it
+        pytest.fail(f"{shared} is missing: clone the repo beside shared/ as CI does")
+    shipped = ROOT / "src" / "allpfit" / "demo" / "chatwoot_schema.sql"
+    assert shipped.read_text() == shared.read_text()
