@@ -13,9 +13,11 @@ import typer
 from typer.core import TyperGroup
 
 from allpfit import __version__
+from allpfit.cli import dashboard as dashboard_cmd
 from allpfit.cli import db as db_cmd
 from allpfit.cli import demo as demo_cmd
 from allpfit.cli import etl as etl_cmd
+from allpfit.cli import ops as ops_cmd
 from allpfit.cli import source as source_cmd
 from allpfit.cli.state import State, err_console
 from allpfit.errors import AllpfitError
@@ -56,18 +58,23 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logs."),
+    json_logs: bool = typer.Option(
+        False, "--json", help="Write log lines as JSON objects (overrides LOG_FORMAT)."
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Sync Chatwoot, analyse leads, match CRM sales, and show it all in a dashboard."""
-    ctx.obj = State(debug=debug)
+    ctx.obj = State(debug=debug, json_logs=True if json_logs else None)
 
 
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(etl_cmd.app, name="etl")
 app.add_typer(source_cmd.app, name="source")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(dashboard_cmd.app, name="dashboard")
+ops_cmd.register(app)
 
 
 def main() -> None:

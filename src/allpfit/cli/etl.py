@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from enum import StrEnum
 
 import typer
@@ -11,7 +10,6 @@ from rich.table import Table
 from allpfit import db
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, state
-from allpfit.config import Settings
 from allpfit.sync.backup import write_backup
 from allpfit.sync.run import SyncOptions, SyncResult, run_sync
 
@@ -22,15 +20,6 @@ class Trigger(StrEnum):
     manual = "manual"
     scheduler = "scheduler"
     api = "api"
-
-
-def sync_options(settings: Settings) -> SyncOptions:
-    return SyncOptions(
-        timezone=settings.timezone,
-        bot_user_ids=tuple(settings.bot_sender_user_ids),
-        null_sender_is_bot=settings.null_sender_is_bot,
-        overlap=timedelta(minutes=settings.sync_overlap_minutes),
-    )
 
 
 @app.command("run")
@@ -54,7 +43,7 @@ def run(
             source_url,
             mode="full" if full else "incremental",
             triggered_by=triggered_by.value,
-            options=sync_options(settings),
+            options=SyncOptions.from_settings(settings),
             progress=progress,
         )
     print_result(result)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from allpfit.cli.etl import sync_options
 from allpfit.cli.state import console, state
 from allpfit.config import mask_url
 from allpfit.source import chatwoot, queries
+from allpfit.sync.run import SyncOptions
 
 app = typer.Typer(
     help="Check the Chatwoot source and deploy the optional views.", no_args_is_help=True
@@ -34,7 +34,9 @@ def deploy_views(
     """Create the extraction views (vw_conversations_analytics_final and its parts) on the
     source. Needs CREATE rights; the sync itself never needs them."""
     settings = state(ctx).settings()
-    statements = queries.view_statements(sync_options(settings).params(), settings.source_db_view)
+    statements = queries.view_statements(
+        SyncOptions.from_settings(settings).params(), settings.source_db_view
+    )
     if print_only:
         console.print(";\n\n".join(statements) + ";", markup=False, highlight=False)
         return

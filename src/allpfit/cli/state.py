@@ -18,6 +18,7 @@ err_console = Console(stderr=True)
 @dataclass
 class State:
     debug: bool = False
+    json_logs: bool | None = None
     _settings: Settings | None = field(default=None, repr=False)
     log_file: Path | None = None
 
@@ -25,7 +26,9 @@ class State:
         if self._settings is None:
             self._settings = load_settings()
             self.log_file = setup_logging(
-                self._settings, console_level="DEBUG" if self.debug else None
+                self._settings,
+                console_level="DEBUG" if self.debug else None,
+                json_format=self.json_logs,
             )
         return self._settings
 

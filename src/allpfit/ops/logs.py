@@ -6,8 +6,10 @@ hold (API keys, database passwords), so a secret never reaches a log line.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 from logging.handlers import TimedRotatingFileHandler
 from pathlib import Path
 
@@ -38,6 +40,22 @@ class SecretMask(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers (`--json` / LOG_FORMAT=json)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def secrets_of(settings: Settings) -> list[str]:
     values = []
     for name, value in settings:
@@ -51,8 +69,11 @@ def secrets_of(settings: Settings) -> list[str]:
     return values
 
 
-def setup_logging(settings: Settings, *, console_level: str | None = None) -> Path:
-    """Configure the root logger; return the log file path."""
+def setup_logging(
+    settings: Settings, *, console_level: str | None = None, json_format: bool | None = None
+) -> Path:
+    """Configure the root logger; return the log file path. `json_format` overrides
+    LOG_FORMAT."""
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     path = settings.log_dir / LOG_FILE
     root = logging.getLogger()
@@ -61,8 +82,11 @@ def setup_logging(settings: Settings, *, console_level: str | None = None) -> Pa
             root.removeHandler(handler)
     mask = SecretMask(secrets_of(settings))
     file_handler = TimedRotatingFileHandler(path, when="midnight", backupCount=30, encoding="utf-8")
+    use_json = settings.log_format == "json" if json_format is None else json_format
     file_handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
+        JsonFormatter()
+        if use_json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
     )
     file_handler.setLevel(settings.log_level)
     console = logging.StreamHandler()

@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from allpfit import db
-from allpfit.config import mask_url
+from allpfit.config import Settings, mask_url
 from allpfit.errors import AllpfitError, LocalDatabaseError, SourceError
 from allpfit.source import chatwoot, queries
 from allpfit.sync import changes, control
@@ -47,6 +47,15 @@ class SyncOptions:
     bot_user_ids: tuple[int, ...] = ()
     null_sender_is_bot: bool = True
     overlap: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SyncOptions:
+        return cls(
+            timezone=settings.timezone,
+            bot_user_ids=tuple(settings.bot_sender_user_ids),
+            null_sender_is_bot=settings.null_sender_is_bot,
+            overlap=timedelta(minutes=settings.sync_overlap_minutes),
+        )
 
     def params(self) -> dict[str, object]:
         return {

@@ -1,0 +1,226 @@
+"""Operations commands: `pipeline`, `schedule`, `status`, `monitor`, `deploy`."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+
+from allpfit import db
+from allpfit.cli.etl import Trigger
+from allpfit.cli.progress import progress_bar
+from allpfit.cli.state import console, state
+from allpfit.ops import deploy as deploy_files
+from allpfit.ops.pipeline import PipelineResult, run_pipeline
+from allpfit.ops.schedule import run_schedule
+from allpfit.ops.status import Status, collect
+
+deploy_app = typer.Typer(help="Generate systemd units or a cron line.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("pipeline")(pipeline)
+    app.command("schedule")(schedule)
+    app.command("status")(status)
+    app.command("monitor")(monitor)
+    app.add_typer(deploy_app, name="deploy")
+
+
+def pipeline(
+    ctx: typer.Context,
+    triggered_by: Trigger = typer.Option(Trigger.manual, "--triggered-by"),
+    full: bool = typer.Option(False, "--full", help="Full reload for the sync step."),
+    analyze: bool = typer.Option(True, "--analyze/--no-analyze", help="Run lead analysis."),
+    crm: bool = typer.Option(True, "--crm/--no-crm", help="Run CRM sync (if configured) + match."),
+) -> None:
+    """Run the whole job once: sync, analysis, CRM sync and match (what the scheduler runs)."""
+    settings = state(ctx).settings()
+    with progress_bar() as progress:
+        result = run_pipeline(
+            settings,
+            triggered_by=triggered_by.value,
+            full=full,
+            analyze=analyze,
+            crm=crm,
+            progress=progress,
+        )
+    print_pipeline(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def print_pipeline(result: PipelineResult) -> None:
+    table = Table(title="Pipeline")
+    for column in ("step", "result", "seconds", "detail"):
+        table.add_column(column)
+    for step in result.steps:
+        mark = "[green]ok[/]" if step.ok else "[red]failed[/]"
+        table.add_row(step.name, mark, f"{step.seconds:.2f}", step.detail)
+    console.print(table)
+
+
+def schedule(
+    ctx: typer.Context,
+    now: bool = typer.Option(
+        False, "--now", help="Run one cycle immediately, then follow the timetable."
+    ),
+    cycles: int | None = typer.Option(None, "--cycles", min=1, help="Stop after N cycles."),
+) -> None:
+    """Run the pipeline every hour at SCHEDULE_MINUTE (default :02) until stopped."""
+    settings = state(ctx).settings()
+    db.prepare(settings)
+    settings.source_url()  # fail now, not in an hour, when the source is not configured
+    console.print(
+        f"Scheduler started: pipeline at minute {settings.schedule_minute:02d} every "
+        f"{settings.schedule_every_hours} h. Logs: {state(ctx).log_file}. Ctrl-C to stop."
+    )
+    done = run_schedule(settings, cycles=cycles, run_now=now, on_cycle=print_pipeline)
+    console.print(f"Scheduler stopped after {done} cycle(s).")
+
+
+def _collect(ctx: typer.Context, max_age: int | None) -> Status:
+    settings = state(ctx).settings()
+    local_url = db.prepare(settings)
+    source_url = settings.source_url() if settings.source_configured else None
+    minutes = max_age or settings.status_max_age_minutes
+    return collect(local_url, source_url=source_url, max_age=timedelta(minutes=minutes))
+
+
+def status(
+    ctx: typer.Context,
+    max_age: int | None = typer.Option(
+        None,
+        "--max-age",
+        help="Minutes before data counts as stale (default STATUS_MAX_AGE_MINUTES).",
+    ),
+) -> None:
+    """Last runs, freshness, table counts, analysis and CRM health. Exit 1 when the last sync
+    failed, 6 when the data is stale: usable by monitoring."""
+    report = _collect(ctx, max_age)
+    console.print(render(report))
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def monitor(
+    ctx: typer.Context,
+    interval: float = typer.Option(30.0, "--interval", min=1.0, help="Seconds between refreshes."),
+    iterations: int | None = typer.Option(
+        None, "--iterations", min=1, help="Stop after N refreshes."
+    ),
+    max_age: int | None = typer.Option(None, "--max-age"),
+) -> None:
+    """The status screen, refreshed every --interval seconds until Ctrl-C."""
+    report = _collect(ctx, max_age)
+    count = 1
+    with Live(render(report), console=console, auto_refresh=False) as live:
+        try:
+            while iterations is None or count < iterations:
+                time.sleep(interval)
+                report = _collect(ctx, max_age)
+                live.update(render(report), refresh=True)
+                count += 1
+        except KeyboardInterrupt:
+            pass
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def render(report: Status) -> Group:
+    runs = Table(title="Last sync runs (etl_control)")
+    for column in ("id", "started", "by", "type", "status", "read", "new", "upd", "del", "seconds"):
+        runs.add_column(column)
+    for run in report.runs:
+        colour = {"success": "green", "failed": "red"}.get(run["status"], "yellow")
+        runs.add_row(
+            str(run["id"]),
+            f"{run['started_at']:%Y-%m-%d %H:%M}",
+            run["triggered_by"],
+            run["load_type"],
+            f"[{colour}]{run['status']}[/]",
+            f"{run['rows_extracted']:,}",
+            f"{run['rows_inserted']:,}",
+            f"{run['rows_updated']:,}",
+            f"{run['rows_deleted']:,}",
+            f"{run['total_seconds'] or 0:.2f}",
+        )
+    facts = Table(title="Health", show_header=False)
+    last = report.last_success
+    facts.add_row(
+        "last successful sync", f"{last['finished_at']:%Y-%m-%d %H:%M:%S %Z}" if last else "never"
+    )
+    facts.add_row(
+        "watermark (Chatwoot clock)",
+        f"{last['watermark_end']:%Y-%m-%d %H:%M:%S} UTC" if last else "-",
+    )
+    if report.source_latest is not None:
+        facts.add_row("latest change in Chatwoot", f"{report.source_latest:%Y-%m-%d %H:%M:%S} UTC")
+        facts.add_row(
+            "lag behind Chatwoot", str(report.lag).split(".")[0] if report.lag is not None else "-"
+        )
+    elif report.source_error:
+        facts.add_row("Chatwoot", f"[red]{report.source_error}[/]")
+    for table, count in report.counts.items():
+        facts.add_row(f"rows in {table}", f"{count:,}")
+    a = report.analysis
+    analyzed, failed = int(a.get("analyzed") or 0), int(a.get("failed") or 0)
+    rate = f"{analyzed / (analyzed + failed):.1%}" if analyzed + failed else "-"
+    facts.add_row("analysis, 30 days", f"{analyzed:,} analysed, {failed:,} failed ({rate} success)")
+    facts.add_row(
+        "analysis cost, 30 days",
+        f"US$ {float(a.get('cost_usd') or 0):.4f}, {int(a.get('tokens') or 0):,} tokens",
+    )
+    facts.add_row("conversations failing analysis now", f"{int(a.get('failing_now') or 0):,}")
+    for run in report.crm:
+        when = f"{run['finished_at']:%Y-%m-%d %H:%M}" if run["finished_at"] else "-"
+        facts.add_row(
+            f"CRM last {run['kind']}",
+            f"{run['status']} at {when}, {run['rows_written']:,} written, "
+            f"{run['rows_rejected']:,} rejected",
+        )
+    if not report.crm:
+        facts.add_row("CRM", "never synced")
+    verdict = (
+        "[green]Healthy[/]"
+        if not report.problems
+        else "[red]Problems:[/]\n" + "\n".join(f"- {p}" for p in report.problems)
+    )
+    return Group(runs, facts, verdict)
+
+
+@deploy_app.command("systemd")
+def deploy_systemd(
+    ctx: typer.Context,
+    output: Path | None = typer.Option(
+        None, "--output", help="Write the unit files to this folder."
+    ),
+    user: str | None = typer.Option(None, "--user", help="User= line for the services."),
+) -> None:
+    """Print (or write) systemd units: an hourly timer for the pipeline and the dashboard."""
+    settings = state(ctx).settings()
+    units = deploy_files.systemd_units(settings, Path.cwd(), user)
+    if output is None:
+        for name, text in units.items():
+            console.print(f"# {name}\n{text}", markup=False, highlight=False)
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    for name, text in units.items():
+        (output / name).write_text(text)
+    console.print(
+        f"Wrote {', '.join(units)} to {output}. Install: copy them to /etc/systemd/system, then "
+        "`systemctl daemon-reload && systemctl enable --now allpfit-pipeline.timer "
+        "allpfit-dashboard.service`."
+    )
+
+
+@deploy_app.command("cron")
+def deploy_cron(ctx: typer.Context) -> None:
+    """Print the crontab line that runs the pipeline hourly."""
+    console.print(
+        deploy_files.cron_line(state(ctx).settings(), Path.cwd()), markup=False, highlight=False
+    )

@@ -1,0 +1,126 @@
+"""The whole hourly job: sync Chatwoot, analyse new or changed leads, refresh CRM, match.
+
+Each step after the sync is independent of the others: a failing LLM does not stop the CRM
+match, and every step's outcome is reported. A failed sync stops the pipeline (the later steps
+would work on stale data) and makes the pipeline fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from allpfit import db
+from allpfit.config import Settings
+from allpfit.errors import AllpfitError
+from allpfit.sync.load import Progress
+from allpfit.sync.run import SyncOptions, run_sync
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str
+    result: Any = None
+
+
+@dataclass
+class PipelineResult:
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps)
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    triggered_by: str = "scheduler",
+    full: bool = False,
+    analyze: bool = True,
+    crm: bool = True,
+    progress: Progress | None = None,
+    source_url: str | None = None,
+) -> PipelineResult:
+    """Run sync → analysis → CRM sync (when EVO is configured) → CRM match, once."""
+    local_url = db.prepare(settings)
+    source = source_url or settings.source_url()
+    outcome = PipelineResult()
+
+    def step(name: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> bool:
+        started = time.perf_counter()
+        try:
+            value = action()
+        except AllpfitError as exc:
+            seconds = time.perf_counter() - started
+            outcome.steps.append(StepResult(name, False, seconds, exc.message))
+            log.error("pipeline step %s failed: %s", name, exc.message)
+            return False
+        seconds = time.perf_counter() - started
+        outcome.steps.append(StepResult(name, True, seconds, describe(value), value))
+        log.info("pipeline step %s: %s", name, describe(value))
+        return True
+
+    synced = step(
+        "sync",
+        lambda: run_sync(
+            local_url,
+            source,
+            mode="full" if full else "incremental",
+            triggered_by=triggered_by,
+            options=SyncOptions.from_settings(settings),
+            progress=progress,
+        ),
+        lambda r: (
+            f"{r.rows_extracted} read, {r.rows_inserted} new, {r.rows_updated} updated, "
+            f"{r.rows_deleted} deleted"
+        ),
+    )
+    if not synced:
+        return outcome
+    if analyze:
+        from allpfit.analysis.run import run_analysis
+
+        step(
+            "analysis",
+            lambda: run_analysis(local_url, settings, triggered_by=triggered_by, progress=progress),
+            _describe_analysis,
+        )
+    if crm:
+        from allpfit.crm import evo
+        from allpfit.crm.match import run_match
+
+        if settings.evo_dns and settings.evo_api_token:
+            step(
+                "crm sync",
+                lambda: evo.sync_members(local_url, settings, progress=progress),
+                lambda r: _describe(r),
+            )
+        step("crm match", lambda: run_match(local_url, settings), lambda r: _describe(r))
+    return outcome
+
+
+def _describe_analysis(summary: Any) -> str:
+    fields = ("analyzed", "failed", "skipped", "cost_usd")
+    parts = [f"{name} {getattr(summary, name)}" for name in fields if hasattr(summary, name)]
+    return ", ".join(parts) or str(summary)
+
+
+def _describe(value: Any) -> str:
+    """A one-line summary of a step's dataclass result."""
+    if hasattr(value, "__dataclass_fields__"):
+        items = [
+            f"{k} {v}"
+            for k, v in vars(value).items()
+            if isinstance(v, int | float | str) and not isinstance(v, bool)
+        ]
+        return ", ".join(items[:6])
+    return str(value)

@@ -1,0 +1,131 @@
+"""What `allpfit status` and `allpfit monitor` report, and whether it is healthy.
+
+Everything comes from the local audit tables (etl_control, analysis_runs, crm_sync_runs) plus
+one cheap read of the source (its latest message and conversation change) to tell how far the
+local data lags behind Chatwoot. Health is a list of problems: empty means healthy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from allpfit import db
+from allpfit.errors import AllpfitError
+from allpfit.source import chatwoot
+
+EXIT_FAILED = 1
+EXIT_STALE = 6
+
+TABLES = (
+    "conversas_analytics",
+    "conversas_analytics_ai",
+    "crm_customers",
+    "conversas_crm_match_real",
+)
+SOURCE_LATEST = """
+SELECT GREATEST((SELECT max(created_at) FROM messages),
+                (SELECT max(updated_at) FROM conversations)) AT TIME ZONE 'UTC'
+"""
+
+
+@dataclass
+class Status:
+    now: datetime
+    runs: list[dict[str, Any]]
+    last_success: dict[str, Any] | None
+    counts: dict[str, int]
+    analysis: dict[str, Any]
+    crm: list[dict[str, Any]]
+    source_latest: datetime | None = None
+    source_error: str | None = None
+    problems: list[str] = field(default_factory=list)
+    exit_code: int = 0
+
+    @property
+    def lag(self) -> timedelta | None:
+        """How far Chatwoot's latest change is ahead of what the last sync saw."""
+        if self.source_latest is None or self.last_success is None:
+            return None
+        return max(timedelta(0), self.source_latest - self.last_success["watermark_end"])
+
+
+def collect(
+    local_url: str, *, source_url: str | None, max_age: timedelta, now: datetime | None = None
+) -> Status:
+    now = now or datetime.now(UTC)
+    with db.connect(local_url) as conn, conn.cursor(row_factory=dict_row) as cur:
+        runs = cur.execute(
+            """SELECT id, started_at, finished_at, triggered_by, load_type, status,
+                      rows_extracted, rows_inserted, rows_updated, rows_deleted,
+                      extract_seconds, load_seconds, total_seconds, watermark_end, error_message
+               FROM etl_control ORDER BY id DESC LIMIT 5"""
+        ).fetchall()
+        last_success = cur.execute(
+            """SELECT id, finished_at, watermark_end FROM etl_control
+               WHERE status = 'success' ORDER BY id DESC LIMIT 1"""
+        ).fetchone()
+        counts = {
+            table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+            for table in TABLES
+        }
+        analysis = (
+            cur.execute(
+                """SELECT
+                 (SELECT max(finished_at) FROM analysis_runs) AS last_run_at,
+                 sum(conversations_analyzed) AS analyzed,
+                 sum(conversations_failed) AS failed,
+                 sum(cost_usd) AS cost_usd,
+                 sum(prompt_tokens + completion_tokens) AS tokens,
+                 (SELECT count(*) FROM analysis_failures) AS failing_now
+               FROM analysis_runs WHERE started_at >= now() - interval '30 days'"""
+            ).fetchone()
+            or {}
+        )
+        crm = cur.execute(
+            """SELECT DISTINCT ON (kind) kind, status, finished_at, rows_read, rows_written,
+                      rows_rejected, error_message
+               FROM crm_sync_runs ORDER BY kind, id DESC"""
+        ).fetchall()
+    status = Status(now, runs, last_success, counts, dict(analysis), crm)
+    if source_url is not None:
+        try:
+            with chatwoot.connect(source_url) as source:
+                latest = source.execute(SOURCE_LATEST).fetchone()
+            status.source_latest = latest[0].replace(tzinfo=UTC) if latest and latest[0] else None
+        except (AllpfitError, psycopg.Error) as exc:
+            status.source_error = getattr(exc, "message", None) or str(exc).strip()
+    judge(status, max_age)
+    return status
+
+
+def judge(status: Status, max_age: timedelta) -> None:
+    """Fill `problems` and `exit_code`: failed last run → 1; stale or never synced → 6."""
+    if status.runs and status.runs[0]["status"] == "failed":
+        status.problems.append(f"the last sync failed: {status.runs[0]['error_message']}")
+        status.exit_code = EXIT_FAILED
+    if status.last_success is None:
+        status.problems.append("no sync has succeeded yet")
+        status.exit_code = status.exit_code or EXIT_STALE
+        return
+    age = status.now - status.last_success["finished_at"]
+    if age > max_age:
+        status.problems.append(
+            f"the last successful sync finished {_minutes(age)} ago (limit {_minutes(max_age)})"
+        )
+        status.exit_code = status.exit_code or EXIT_STALE
+    lag = status.lag
+    if lag is not None and lag > max_age:
+        status.problems.append(f"Chatwoot has changes {_minutes(lag)} newer than the local data")
+        status.exit_code = status.exit_code or EXIT_STALE
+    if status.source_error:
+        status.problems.append(f"Chatwoot could not be read: {status.source_error}")
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
