@@ -3,9 +3,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format bench
+.PHONY: help install chromium demo test lint format bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,19 +22,30 @@ install: $(BIN)/allpfit ## Create .venv and install the project with its dev too
 demo: install ## Run the demo: embedded database, generated Chatwoot data, sync, dashboard
 	$(BIN)/allpfit demo
 
-test: install ## Lint, type-check and run the test suite
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+chromium: ## Make sure Debian's Chromium is installed (the dashboard browser test drives it)
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the dashboard browser test..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "error: $(CHROMIUM) is missing; the dashboard browser test needs Chromium." >&2; \
+		echo "Install it as root: apt-get install -y chromium (Debian/Ubuntu package 'chromium')." >&2; \
+		exit 1; \
+	fi
+
+test: install chromium ## Lint, type-check and run the test suite (installs chromium if root)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install ## Lint and type-check only
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
 format: install ## Format the code
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
 
 bench: install ## Run the benchmarks (minutes; prints figures against in-run baselines)
 	$(BIN)/python bench/sync.py

@@ -9,6 +9,8 @@ and its own migrated local analytics database, so tests never see each other's r
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from psycopg import sql
 from allpfit import db
 from allpfit.config import Settings
 from allpfit.demo.schema import create_chatwoot_schema
-from allpfit.embedded import server_url, with_database
+from allpfit.embedded import server_url, stop, with_database
 
 SOURCE_TEMPLATE = "allpfit_test_chatwoot_template"
 LOCAL_TEMPLATE = "allpfit_test_local_template"
@@ -39,12 +41,19 @@ def _recreate(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Admin URL of the session's PostgreSQL server."""
+def pg_admin_url() -> Iterator[str]:
+    """Admin URL of the session's PostgreSQL server.
+
+    The embedded server's folder is a private temp dir, not pytest's numbered tmp folders,
+    which a concurrent pytest session may prune while this one still runs."""
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
-        return configured
-    return server_url(tmp_path_factory.mktemp("pg", numbered=False) / "data")
+        yield configured
+        return
+    folder = Path(tempfile.mkdtemp(prefix="allpfit-test-pg-"))
+    yield server_url(folder / "data")
+    stop(folder / "data")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

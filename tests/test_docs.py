@@ -45,3 +45,14 @@ def test_shipped_chatwoot_schema_is_the_shared_reference() -> None:
         pytest.fail(f"{shared} is missing: clone the repo beside shared/ as CI does")
     shipped = ROOT / "src" / "allpfit" / "demo" / "chatwoot_schema.sql"
     assert shipped.read_text() == shared.read_text()
+
+
+def test_cli_reference_is_current() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "scripts" / "gen_cli_docs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    current = (ROOT / "docs" / "cli.md").read_text()
+    assert current == module.render(), "run: .venv/bin/python scripts/gen_cli_docs.py"

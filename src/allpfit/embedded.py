@@ -46,3 +46,11 @@ def with_database(url: str, name: str) -> str:
     """Return `url` pointing at database `name` (query string, e.g. the socket host, kept)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path="/" + name))
+
+
+def stop(data_dir: Path) -> None:
+    """Release this process's handle on the embedded server (it stops when no process
+    holds one). Used by tests before they delete the folder."""
+    server = _servers.pop((data_dir / "pgdata").resolve(), None)
+    if server is not None:
+        server._cleanup()

@@ -32,8 +32,12 @@ def run(
     backup: bool = typer.Option(
         False, "--backup", help="Write a CSV backup of the table after the run."
     ),
+    analyze: bool = typer.Option(
+        True, "--analyze/--no-analyze", help="Analyse new or changed leads after the sync."
+    ),
 ) -> None:
-    """Incremental sync by watermark (the first run, or --full, reads everything)."""
+    """Incremental sync by watermark (the first run, or --full, reads everything), then the
+    lead analysis of new or changed conversations."""
     settings = state(ctx).settings()
     source_url = settings.source_url()
     local_url = db.prepare(settings)
@@ -50,6 +54,15 @@ def run(
     if backup:
         path = write_backup(local_url, settings.backup_dir)
         console.print(f"Backup written to {path}")
+    if analyze:
+        from allpfit.analysis.run import run_analysis
+        from allpfit.cli.analyze import print_summary
+
+        with progress_bar({"analyze": "Analysing leads"}) as progress:
+            summary = run_analysis(
+                local_url, settings, triggered_by=triggered_by.value, progress=progress
+            )
+        print_summary(summary)
 
 
 def print_result(result: SyncResult) -> None:

@@ -11,13 +11,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allpfit import db
 from allpfit.config import Settings
 from allpfit.errors import AllpfitError
 from allpfit.sync.load import Progress
 from allpfit.sync.run import SyncOptions, run_sync
+
+if TYPE_CHECKING:
+    from allpfit.analysis.run import AnalysisSummary
+    from allpfit.crm.evo import EvoSyncSummary
+    from allpfit.crm.match import MatchSummary
 
 log = logging.getLogger(__name__)
 
@@ -102,25 +107,25 @@ def run_pipeline(
             step(
                 "crm sync",
                 lambda: evo.sync_members(local_url, settings, progress=progress),
-                lambda r: _describe(r),
+                _describe_members,
             )
-        step("crm match", lambda: run_match(local_url, settings), lambda r: _describe(r))
+        step("crm match", lambda: run_match(local_url, settings), _describe_match)
     return outcome
 
 
-def _describe_analysis(summary: Any) -> str:
-    fields = ("analyzed", "failed", "skipped", "cost_usd")
-    parts = [f"{name} {getattr(summary, name)}" for name in fields if hasattr(summary, name)]
-    return ", ".join(parts) or str(summary)
+def _describe_analysis(s: AnalysisSummary) -> str:
+    return (
+        f"{s.analyzed} analysed, {s.failed} failed, {s.skipped_unchanged} unchanged "
+        f"({s.provider}, US$ {s.cost_usd:.4f})"
+    )
 
 
-def _describe(value: Any) -> str:
-    """A one-line summary of a step's dataclass result."""
-    if hasattr(value, "__dataclass_fields__"):
-        items = [
-            f"{k} {v}"
-            for k, v in vars(value).items()
-            if isinstance(v, int | float | str) and not isinstance(v, bool)
-        ]
-        return ", ".join(items[:6])
-    return str(value)
+def _describe_members(s: EvoSyncSummary) -> str:
+    return f"{s.members_read} members read, {s.inserted} new, {s.updated} updated"
+
+
+def _describe_match(s: MatchSummary) -> str:
+    return (
+        f"{s.leads} leads, {s.matched_leads} found in the CRM, {s.conversions} conversions, "
+        f"{len(s.ambiguous)} ambiguous phones"
+    )

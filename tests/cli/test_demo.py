@@ -1,0 +1,53 @@
+"""`allpfit demo`: the whole pipeline end to end on its own embedded PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from allpfit.cli import app
+from allpfit.embedded import server_url, stop, with_database
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-demo-must-not-be-used")
+    yield tmp_path / "data"
+    stop(tmp_path / "data")
+
+
+def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(demo_dir: Path) -> None:
+    first = runner.invoke(app, ["demo", "--conversations", "80", "--no-dashboard"])
+    assert first.exit_code == 0, first.output
+    assert "80 conversations (generated now)" in first.output
+    for step in ("sync", "analysis", "crm match"):
+        assert step in first.output
+    local = with_database(server_url(demo_dir), "allpfit_demo")
+    with psycopg.connect(local) as conn:
+        counts = conn.execute(
+            """SELECT (SELECT count(*) FROM conversas_analytics),
+                      (SELECT count(*) FROM conversas_analytics_ai),
+                      (SELECT count(*) FROM crm_customers),
+                      (SELECT count(*) FROM conversas_crm_match_real),
+                      (SELECT string_agg(DISTINCT provider, ',') FROM conversas_analytics_ai),
+                      (SELECT string_agg(DISTINCT triggered_by, ',') FROM etl_control)"""
+        ).fetchone()
+    assert counts is not None
+    conversations, profiles, customers, matches, provider, trigger = counts
+    assert conversations == 80
+    assert 0 < profiles <= 80  # every lead (a conversation with a contact message)
+    assert customers > 0 and matches > 0
+    assert (provider, trigger) == ("rules", "demo")  # the demo never calls a paid API
+
+    again = runner.invoke(app, ["demo", "--no-dashboard"])
+    assert again.exit_code == 0, again.output
+    assert "reused" in again.output
+    assert "0 read, 0 new" in again.output
