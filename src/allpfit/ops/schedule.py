@@ -44,9 +44,25 @@ def run_schedule(
 ) -> int:
     """Loop until stopped (or `cycles` runs); return the number of cycles run."""
     stop = stop or threading.Event()
+    previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        return _loop(settings, cycles, run_now, clock, stop, on_cycle)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _loop(
+    settings: Settings,
+    cycles: int | None,
+    run_now: bool,
+    clock: Callable[[], datetime],
+    stop: threading.Event,
+    on_cycle: Callable[[PipelineResult], None] | None,
+) -> int:
     done = 0
     while not stop.is_set() and (cycles is None or done < cycles):
         if not (run_now and done == 0):

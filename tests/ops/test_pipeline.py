@@ -1,0 +1,80 @@
+"""The pipeline (sync → analysis → CRM match) and the scheduler loop that runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import psycopg
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from allpfit.cli import app
+from allpfit.config import Settings
+from allpfit.ops.pipeline import run_pipeline
+from allpfit.ops.schedule import run_schedule
+from tests.factories import T0, Chatwoot
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def leads(source_url: str) -> None:
+    with psycopg.connect(source_url, autocommit=True) as conn:
+        cw = Chatwoot(conn)
+        for i in range(3):
+            conv = cw.conversation(cw.contact(f"Lead {i}", f"+55119876543{i:02d}"))
+            cw.message(conv, "Oi! Quanto custa a mensalidade? Quero agendar uma visita", at=T0)
+
+
+def test_pipeline_runs_every_step_in_order(settings: Settings, leads: None, local_url: str) -> None:
+    result = run_pipeline(settings, triggered_by="manual")
+    assert [step.name for step in result.steps] == ["sync", "analysis", "crm match"]
+    assert result.ok, [step.detail for step in result.steps]
+    assert result.steps[0].detail.startswith("3 read, 3 new")
+    with psycopg.connect(local_url) as conn:
+        assert conn.execute("SELECT count(*) FROM conversas_analytics_ai").fetchone() == (3,)
+        assert conn.execute("SELECT kind FROM crm_sync_runs").fetchall() == [("match",)]
+
+
+def test_failed_sync_stops_the_pipeline(settings: Settings) -> None:
+    broken = settings.model_copy(
+        update={"source_database_url": SecretStr("postgresql://u:pw@127.0.0.1:1/cw")}
+    )
+    result = run_pipeline(broken)
+    assert [(step.name, step.ok) for step in result.steps] == [("sync", False)]
+    assert "Cannot connect to the Chatwoot database" in result.steps[0].detail
+    assert not result.ok
+
+
+def test_scheduler_waits_for_minute_2_then_runs_the_pipeline(
+    settings: Settings, leads: None, local_url: str
+) -> None:
+    times = iter([datetime(2026, 11, 25, 10, 1, 59)])
+
+    def clock() -> datetime:
+        return next(times, datetime(2026, 11, 25, 10, 2, 0))
+
+    seen: list[bool] = []
+    assert run_schedule(settings, cycles=1, clock=clock, on_cycle=lambda r: seen.append(r.ok)) == 1
+    assert seen == [True]
+    with psycopg.connect(local_url) as conn:
+        assert conn.execute("SELECT triggered_by FROM etl_control").fetchall() == [("scheduler",)]
+
+
+@pytest.fixture
+def cli(cli_env: dict[str, str], leads: None) -> Iterator[None]:
+    yield
+
+
+def test_pipeline_and_schedule_commands(cli: None, local_url: str) -> None:
+    result = runner.invoke(app, ["pipeline", "--no-crm"])
+    assert result.exit_code == 0, result.output
+    assert "analysis" in result.output and "crm match" not in result.output
+    result = runner.invoke(app, ["schedule", "--now", "--cycles", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Scheduler stopped after 1 cycle(s)." in result.output
+    with psycopg.connect(local_url) as conn:
+        runs = conn.execute("SELECT triggered_by FROM etl_control ORDER BY id").fetchall()
+    assert runs == [("manual",), ("scheduler",)]
