@@ -1,0 +1,132 @@
+"""`allpfit crm ...`: customers from EVO or a CRM export, and the crossmatch with the leads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from allpfit import db
+from allpfit.cli.progress import progress_bar
+from allpfit.cli.state import console, err_console, state
+from allpfit.crm.evo import sync_members
+from allpfit.crm.excel import import_file
+from allpfit.crm.match import run_match
+from allpfit.crm.members import Reject
+
+app = typer.Typer(
+    help="CRM customers (EVO API or Excel export) and the lead → customer crossmatch.",
+    no_args_is_help=True,
+)
+
+LABELS = {
+    "sales": "Reading EVO sales",
+    "members": "Reading EVO members",
+    "store": "Saving customers",
+    "read": "Reading rows",
+    "leads": "Reading leads",
+    "customers": "Reading customers",
+    "write": "Writing matches",
+}
+SHOWN_REJECTS = 20
+
+
+@app.command("sync")
+def sync(ctx: typer.Context) -> None:
+    """Read every member and sale from the EVO API into crm_customers."""
+    settings = state(ctx).settings()
+    local_url = db.prepare(settings)
+    with progress_bar(LABELS) as progress:
+        result = sync_members(local_url, settings, progress=progress)
+    table = Table(title=f"EVO sync (run {result.run_id})", show_header=False)
+    table.add_row("members read", f"{result.members_read:,}")
+    table.add_row("inserted", f"{result.inserted:,}")
+    table.add_row("updated", f"{result.updated:,}")
+    table.add_row("unchanged", f"{result.unchanged:,}")
+    table.add_row("deleted (gone from EVO)", f"{result.deleted:,}")
+    table.add_row("without a usable phone", f"{result.without_phone:,}")
+    table.add_row("sales read", f"{result.sales_read:,}")
+    table.add_row("API requests", f"{result.requests:,}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    console.print(table)
+    _print_rejects(result.rejected, None)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="CRM export: .xlsx (e.g. base_evo.xlsx) or .csv."),
+    sheet: str | None = typer.Option(None, "--sheet", help="Worksheet name (default: first)."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Import nothing if any row is rejected (exit code 2)."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Also delete imported customers absent from this file."
+    ),
+) -> None:
+    """Import a CRM export; bad rows are listed and saved to a rejects CSV, never dropped."""
+    settings = state(ctx).settings()
+    local_url = db.prepare(settings)
+    with progress_bar(LABELS) as progress:
+        result = import_file(
+            local_url,
+            file,
+            settings,
+            sheet=sheet,
+            strict=strict,
+            replace=replace,
+            progress=progress,
+        )
+    table = Table(title=f"Import of {result.path.name} (run {result.run_id})", show_header=False)
+    table.add_row("columns", result.columns)
+    table.add_row("rows read", f"{result.rows_read:,}")
+    table.add_row("inserted", f"{result.inserted:,}")
+    table.add_row("updated", f"{result.updated:,}")
+    table.add_row("unchanged", f"{result.unchanged:,}")
+    if replace:
+        table.add_row("deleted (absent from file)", f"{result.deleted:,}")
+    table.add_row("rejected", f"{len(result.rejected):,}")
+    table.add_row("phones without DDD", f"{result.without_ddd:,}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    console.print(table)
+    _print_rejects(result.rejected, result.rejects_file)
+
+
+def _print_rejects(rejects: list[Reject], path: Path | None) -> None:
+    if not rejects:
+        return
+    err_console.print(f"[yellow]{len(rejects)} row(s) rejected[/] (not imported):")
+    for reject in rejects[:SHOWN_REJECTS]:
+        err_console.print(f"  row {reject.row}: {reject.reason}", soft_wrap=True, highlight=False)
+    if len(rejects) > SHOWN_REJECTS:
+        reasons = Counter(r.reason.split(":")[0] for r in rejects)
+        summary = ", ".join(f"{reason} ×{n}" for reason, n in reasons.most_common(5))
+        err_console.print(f"  ... and {len(rejects) - SHOWN_REJECTS} more ({summary})")
+    if path is not None:
+        err_console.print(f"Rejected rows with reasons: {path}", soft_wrap=True, highlight=False)
+
+
+@app.command("match")
+def match(ctx: typer.Context) -> None:
+    """Match conversations to customers by phone; rebuild conversas_crm_match_real."""
+    settings = state(ctx).settings()
+    local_url = db.prepare(settings)
+    with progress_bar(LABELS) as progress:
+        result = run_match(local_url, settings, progress=progress)
+    table = Table(title=f"CRM crossmatch (run {result.run_id})", show_header=False)
+    table.add_row("customers", f"{result.customers:,} ({result.customers_with_phone:,} with phone)")
+    table.add_row("conversations", f"{result.conversations:,}")
+    table.add_row("lead phones", f"{result.leads:,} ({result.invalid_contact_phones:,} unusable)")
+    table.add_row("leads found in the CRM", f"{result.matched_leads:,}")
+    for kind, count in result.by_type.items():
+        table.add_row(f"  conversions by {kind}", f"{count:,}")
+    table.add_row("conversions", f"{result.conversions:,}")
+    table.add_row("already customers", f"{result.already_customers:,}")
+    table.add_row("no signup date", f"{result.no_signup_date:,}")
+    table.add_row("ambiguous phones (excluded)", f"{len(result.ambiguous):,}")
+    table.add_row("seconds", f"{result.seconds:.1f}")
+    console.print(table)
+    console.print(f"Report: {result.report_csv}", soft_wrap=True, highlight=False)
+    console.print(f"Report: {result.report_xlsx}", soft_wrap=True, highlight=False)

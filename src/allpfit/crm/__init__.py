@@ -1,0 +1,1 @@
+"""CRM: customers from EVO or a spreadsheet, Brazilian phone rules, and the crossmatch."""

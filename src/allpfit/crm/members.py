@@ -1,0 +1,61 @@
+"""The customer record both CRM sources produce, and the seam they share.
+
+`evo.EvoMemberSource` (the EVO API) and `excel.ExcelMemberSource` (an exported spreadsheet)
+implement `MemberSource`, so storing, matching and the tests treat them alike: the same
+`Member` fields, filled the same way, whatever the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+from allpfit.crm.phones import Phone
+
+Source = Literal["evo", "excel"]
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One CRM customer as stored in crm_customers."""
+
+    source: Source
+    external_id: str
+    name: str | None
+    email: str | None
+    phone: Phone
+    register_date: date | None = None
+    conversion_date: date | None = None
+    sale_date: date | None = None
+    status: str | None = None
+
+    @property
+    def signup_date(self) -> date | None:
+        """When the lead became a customer: conversion, else first sale, else registration.
+
+        EVO's conversionDate is the day a prospect became a member, the most precise fact we
+        have; a first sale is the next best; registerDate may predate the purchase (prospects
+        are registered when they first visit) and is the last resort.
+        """
+        return self.conversion_date or self.sale_date or self.register_date
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that could not be used, with where it was and why."""
+
+    row: int
+    reason: str
+    values: dict[str, str]
+
+
+class MemberSource(Protocol):
+    """Anything that yields CRM customers; `rejects` lists what it refused, never silently."""
+
+    source: Source
+    rejects: list[Reject]
+
+    def members(self, progress: Progress | None = None) -> Iterator[Member]: ...
