@@ -1,0 +1,223 @@
+"""The Portuguese vocabulary of the rule analyzer: slang, and the patterns for each signal.
+
+Patterns match *normalised* text (see `rules.normalise`): lower case, no accents, repeated
+letters collapsed, slang expanded ("vc" -> "voce", "qnto" -> "quanto"), one space between words,
+one clause at a time. Patterns in NEGATABLE groups are ignored when a negation ("nao", "nem",
+"nunca") comes in the three words before them, or "nao" right after them at the end of the clause
+("e caro nao"): "nao e caro" is not an objection and "nao quero emagrecer" is not a goal. Phrases
+that contain their own negation ("nao tenho tempo") are objections as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+SLANG = {
+    "vc": "voce", "vcs": "voces", "voceis": "voces", "ce": "voce", "oce": "voce",
+    "qnto": "quanto", "qnt": "quanto", "qto": "quanto", "quantu": "quanto", "qtos": "quantos",
+    "qnta": "quanta", "qual": "qual", "ql": "qual", "qd": "quando", "qdo": "quando",
+    "pq": "porque", "pk": "porque", "tb": "tambem", "tbm": "tambem", "tmb": "tambem",
+    "hj": "hoje", "amnh": "amanha", "q": "que", "oq": "o que", "n": "nao", "nn": "nao",
+    "naum": "nao", "nao": "nao", "ñ": "nao", "mt": "muito", "mto": "muito", "mta": "muita",
+    "mts": "muitos", "td": "tudo", "tds": "todos", "hr": "hora", "hrs": "horas", "hs": "horas",
+    "agr": "agora", "dps": "depois", "msm": "mesmo", "fds": "fim de semana", "kd": "cade",
+    "cmg": "comigo", "blz": "beleza", "obg": "obrigado", "obgd": "obrigado", "vlw": "valeu",
+    "tava": "estava", "to": "estou", "ta": "esta", "tou": "estou", "vo": "vou", "axo": "acho",
+    "aki": "aqui", "eh": "e", "ss": "sim", "kero": "quero", "qro": "quero", "qr": "quero",
+    "pfv": "por favor", "pf": "por favor", "pfvr": "por favor", "info": "informacao",
+    "infos": "informacoes", "vlr": "valor", "vlrs": "valores", "academ": "academia",
+    "acad": "academia", "musc": "musculacao", "malhar": "treinar", "malho": "treino",
+    "treinu": "treino", "tbem": "tambem", "p": "para", "pra": "para", "pro": "para o",
+    "x": "vezes", "sab": "sabado", "dom": "domingo", "seg": "segunda", "mes": "mes",
+    "kilos": "quilos", "kgs": "kg", "emagrece": "emagrecer", "perde": "perder", "ganha": "ganhar",
+}  # fmt: skip
+
+NEGATORS = {"nao", "nem", "nunca", "jamais"}
+GREETINGS = re.compile(
+    r"^(?:oi+e?|ola|opa|e ai|eai|bom dia|boa tarde|boa noite|tudo bem|tudo bom|td bem|hello|"
+    r"oi tudo bem|ah|hum|kk+|haha|rs+|"
+    r"oi bom dia|oi boa tarde|oi boa noite|bom dia tudo bem|boa tarde tudo bem|"
+    r"boa noite tudo bem|[^a-z0-9]*)$"
+)
+ACKS = re.compile(  # short replies: they read the answer, but say nothing more
+    r"^(?:ok|okay|sim|nao|obrigad[oa]|brigad\w*|valeu|beleza|certo|show|combinado|tudo certo|"
+    r"perfeito|ate la|ate mais|entendi|ok obrigad[oa]|legal|massa|top|blz|joia|ta bom|"
+    r"esta bom|pode ser|hum entendi)$"
+)
+QUESTION_START = re.compile(
+    r"^(?:quanto|quantos|quanta|qual|quais|como|onde|quando|que horas|voces tem|tem|aceita|"
+    r"aceitam|pode|posso|da para|e possivel|gostaria de saber|queria saber|quero saber)\b"
+)
+
+# Prompt injection aimed at an LLM reading the conversation: dropped before any rule runs.
+INJECTION = re.compile(
+    r"\b(?:ignor\w* (?:\w+ ){0,3}(?:instruc\w*|regras|prompt)|esquec\w* (?:\w+ ){0,2}"
+    r"(?:instruc\w*|regras)|(?:de|da|coloque|coloca|atribua|marque|bote|ponha) (?:\w+ ){0,3}"
+    r"(?:probabilidade|nota|score|pontuacao)|probabilidade (?:de conversao )?(?:\d|maxima|cinco)|"
+    r"system prompt|prompt do sistema|voce agora e|a partir de agora voce|ignore (?:all|previous))"
+)
+
+Patterns = list[tuple[str, str]]  # (regex, label shown in the analysis)
+
+VISIT_BY_LEAD: Patterns = [
+    (r"\b(?:agendei|marquei|agendado|marcado) (?:\w+ ){0,2}(?:visita|aula|avaliacao|horario)", ""),
+    (r"\b(?:visita|aula experimental|aula teste|avaliacao)( \w+){0,2} (?:marcada|agendada|"
+     r"confirmada)", ""),
+]  # fmt: skip
+VISIT_BY_STAFF: Patterns = [
+    (r"\b(?:visita|aula experimental|aula teste|aula|avaliacao( fisica)?|horario|agendamento)"
+     r"(?: \w+){0,3} (?:esta |foi |ficou |ja esta )?(?:agendad[oa]|marcad[oa]|confirmad[oa]|"
+     r"reservad[oa])", ""),
+    (r"\b(?:agendei|marquei|reservei|confirmei) (?:\w+ ){0,2}(?:sua |a |uma )?(?:visita|aula|"
+     r"avaliacao|horario)", ""),
+    (r"^(?:agendad[oa]|marcad[oa]|reservad[oa])(?: com sucesso)?$", ""),
+    (r"\bte esperamos (?:\w+ ){0,3}(?:amanha|hoje|segunda|terca|quarta|quinta|sexta|sabado|"
+     r"domingo|as \d|dia \d)", ""),
+]  # fmt: skip
+ENROL: Patterns = [
+    (r"\bquero (?:me )?(?:matricular|inscrever|assinar|fechar)", "quer se matricular"),
+    (r"\bcomo (?:faco|fazer|faz) (?:para|a) (?:me )?(?:matricular|inscrever|assinar|fechar|"
+     r"matricula)", "perguntou como se matricular"),
+    (r"\b(?:vou|vamos|posso) (?:me )?(?:matricular|inscrever|assinar|fechar)",
+     "quer se matricular"),
+    (r"\b(?:fazer|faco|fechar|fecho) (?:a |minha )?(?:matricula|inscricao)", "quer se matricular"),
+    (r"\b(?:manda|envia|me passa) (?:o |a )?(?:link|pix|chave|boleto)", "pediu forma de pagamento"),
+    (r"\b(?:ja )?(?:paguei|fiz o pagamento|fiz o pix|fiz a matricula)", "pagou/matriculou-se"),
+    (r"^(?:ta |esta |entao )?fechad[oa](?: entao)?$", "fechou"),
+    (r"\bpode (?:reservar|agendar|marcar|fechar|confirmar)\b", "confirmou a reserva"),
+]  # fmt: skip
+START_DATE: Patterns = [
+    (r"\b(?:comeco|comecar|inicio|iniciar|vou comecar|posso comecar|quero comecar) (?:\w+ ){0,2}"
+     r"(?:amanha|hoje|segunda|terca|quarta|quinta|sexta|sabado|domingo|semana que vem|"
+     r"proxima semana|dia \d+|mes que vem)", "confirmou data de início"),
+    (r"\b(?:vou|passo|estou indo|vou passar|apareco) (?:\w+ ){0,2}(?:ai|la) (?:\w+ ){0,2}"
+     r"(?:amanha|hoje|segunda|terca|quarta|quinta|sexta|sabado|domingo)", "combinou ir à academia"),
+]  # fmt: skip
+VISIT_REQUEST: Patterns = [
+    (r"\b(?:quero|queria|gostaria de|posso|da para|como) (?:\w+ ){0,2}(?:agendar|marcar|fazer|"
+     r"conhecer) (?:\w+ ){0,2}(?:visita|aula experimental|aula teste|aula gratis|academia|"
+     r"espaco|avaliacao)", "pediu visita/aula experimental"),
+    (r"\b(?:quero|queria|gostaria de|posso|da para|vamos) (?:agendar|marcar)\b|"
+     r"\b(?:da para|posso|quero) experimentar\b", "pediu visita/aula experimental"),
+]  # fmt: skip
+INTEREST: Patterns = [
+    (r"\btenho (?:muito )?interesse", ""),
+    (r"\b(?:quero|queria|gostaria de|preciso|pretendo|estou pensando em|"
+     r"estou querendo) (?:\w+ ){0,1}(?:comecar|treinar|entrar|voltar|malhar|fazer academia|"
+     r"me exercitar|saber mais)", ""),
+    (r"\bbora\b", ""),
+]  # fmt: skip
+PRICE: Patterns = [
+    (r"\bquanto (?:custa|e|fica|esta|sai|seria|cobra|cobram|eh|que e|ficaria)\b", ""),
+    (r"\b(?:valor|valores|preco|precos|mensalidade|plano|planos|tabela|promocao|desconto|"
+     r"taxa de (?:matricula|adesao)|pacote|anuidade|parcel\w+)\b|^(?:e )?quanto$", ""),
+]  # fmt: skip
+HOURS: Patterns = [
+    (r"\b(?:horario|horarios|que horas|ate que horas|funcionamento|abre|abrem|fecha|fecham|"
+     r"funciona|funcionam|aberto|aberta|24 horas|madrugada)\b", ""),
+]  # fmt: skip
+LOCATION: Patterns = [
+    (r"\b(?:onde fica|onde e|onde voces ficam|endereco|localizacao|unidade|unidades|bairro|"
+     r"estacionamento|como chego|perto de|perto do|perto da)\b", ""),
+]  # fmt: skip
+TOPICS: dict[str, str] = {
+    "musculação": r"\bmusculacao\b",
+    "aulas coletivas": r"\baulas? coletivas?\b|\bzumba\b|\bspinning\b|\bjump\b|\bdanca\b",
+    "pilates": r"\bpilates\b",
+    "funcional/cross": r"\bfuncional\b|\bcross ?fit\b|\bcross\b",
+    "lutas": r"\bluta|\bmuay thai\b|\bjiu|\bboxe\b",
+    "personal trainer": r"\bpersonal\b",
+    "avaliação física": r"\bavaliacao( fisica)?\b|\bbioimpedancia\b",
+    "nutrição": r"\bnutri\w*|\bdieta\b",
+    "aula experimental": r"\baula (?:experimental|teste|gratis)\b|\bprimeira aula\b|"
+    r"\bexperimentar\b",
+    "formas de pagamento": r"\b(?:cartao|pix|boleto|credito|debito|parcel\w+)\b",
+}
+
+OBJECTIONS: dict[str, Patterns] = {  # NEGATABLE
+    "preço": [
+        (r"\b(?:caro|cara|salgado|puxado|pesado no bolso|mais barat[oa])\b", ""),
+        (r"\bfora do (?:meu )?orcamento\b", ""),
+    ],
+    "distância": [(r"\b(?:longe|distante|fora de mao|contramao)\b", "")],
+}
+OBJECTIONS_AS_WRITTEN: dict[str, Patterns] = {  # contain their own negation
+    "falta de tempo": [
+        (r"\b(?:nao tenho|sem|falta|falta de|nao sobra|nao da) (?:muito |tanto |mais )?"
+         r"tempo\b", ""),
+        (r"\b(?:rotina|agenda) (?:muito )?(?:corrida|apertada|puxada|cheia)\b|\bcorreria\b", ""),
+        (r"\btrabalho (?:o dia (?:todo|inteiro)|muito|ate tarde)\b", ""),
+    ],
+    "falta de dinheiro": [
+        (r"\b(?:nao tenho|sem|falta) (?:\w+ )?(?:dinheiro|grana|condicoes|condicao)\b", ""),
+        (r"\b(?:nao (?:posso|consigo) pagar|nao cabe no (?:meu )?bolso|desempregad[oa]|"
+         r"(?:dinheiro|grana) (?:curt[oa]|apertad[oa]))\b", ""),
+    ],
+    "distância": [(r"\b(?:nao tenho (?:carro|como ir)|moro longe)\b", "")],
+}  # fmt: skip
+HESITATION: Patterns = [
+    (r"\b(?:vou pensar|vou ver|deixa eu ver|preciso ver com|vou conversar com|"
+     r"depois (?:eu )?(?:vejo|falo|te falo|decido|retorno)|"
+     r"qualquer coisa (?:eu )?(?:falo|chamo|aviso)|mais para frente|agora nao|talvez)\b", ""),
+]  # fmt: skip
+
+GOALS: dict[str, Patterns] = {  # NEGATABLE
+    "Perda de peso": [
+        (r"\bemagrec\w*|\bperd\w* (?:de )?(?:\w+ )?(?:peso|barriga|gordura|quilos|kg|medidas)", ""),
+        (r"\b(?:secar|queimar gordura|baixar (?:o |meu )?peso|diminuir (?:a )?barriga|"
+         r"acima do peso|sobrepeso|obes\w+|reduzir medidas|\d+ ?(?:kg|quilos) a menos)\b", ""),
+    ],
+    "Ganho muscular": [
+        (r"\bganh\w* (?:de )?(?:\w+ )?(?:massa|musculo\w*|peso)\b|\bhipertrofia\b", ""),
+        (r"\b(?:massa muscular|ficar (?:mais )?(?:forte|grande|definid[oa]|marombad[oa])|"
+         r"definir|definicao|tonific\w+|crescer|bombar|muito magr[oa]|magr[oa] demais)\b", ""),
+    ],
+    "Condicionamento": [
+        (r"\b(?:condicionamento|resistencia|folego|correr|corrida|maratona|preparo fisico|"
+         r"cardio|performance|desempenho|agilidade)\b", ""),
+    ],
+    "Saúde/bem-estar": [
+        (r"\b(?:saude|saudavel|bem estar|qualidade de vida|pressao alta|diabet\w+|colesterol|"
+         r"coluna|lombar|postura|ansiedade|estresse|stress|depressao|fisioterap\w+|reabilit\w+|"
+         r"cirurgia|dormir melhor|disposicao|idos[oa]|terceira idade|gravida|gestante)\b", ""),
+        (r"\b(?:medico|medica|cardiologista|ortopedista) (?:\w+ )?(?:mandou|recomendou|pediu|"
+         r"indicou|falou)\b|\bdor(?:es)? (?:\w+ )?(?:costas|joelho|coluna)\b", ""),
+    ],
+    "Outro": [
+        (r"\b(?:aprender|fazer|praticar|treinar) (?:\w+ )?(?:luta|muay thai|jiu jitsu|boxe|danca|"
+         r"zumba|natacao|yoga|ioga)\b", ""),
+    ],
+}  # fmt: skip
+STATED_GOAL = re.compile(r"\b(?:meu objetivo|minha meta|meu foco|o que eu quero)\b")
+
+CONDITIONS: dict[str, Patterns] = {  # NEGATABLE, strongest evidence first
+    "Avançado": [
+        (r"\b(?:avancad[oa]|atleta|competi(?:dor|dora|cao|r)|fisiculturista|bodybuilder|"
+         r"maratonista|triatleta|treino todo dia|treino todos os dias)\b", ""),
+    ],
+    "Intermediário": [
+        (r"\b(?:intermediari[oa]|ja treino|estou treinando|treino regularmente|faco academia|"
+         r"(?:treino|corro|faco \w+|pratico \w+) \d+ vezes (?:por|na) semana)\b", ""),
+    ],
+    "Iniciante": [
+        (r"\b(?:iniciante|estou comecando|comecei (?:agora|ha pouco|recentemente)|"
+         r"primeira vez (?:em|na|numa) academia|nunca fiz (?:musculacao|crossfit|funcional)|"
+         r"sou nov[oa] (?:nisso|na))\b", ""),
+    ],
+    "Sedentário": [
+        (r"\b(?:sedentari[oa]|estou parad[oa]|ando parad[oa]|fora de forma|"
+         r"nunca (?:treinei|malhei|fiz academia|fiz exercicio|pratiquei|fui (?:em|na|a) academia)|"
+         r"faz (?:muito )?tempo que (?:nao|eu nao) (?:treino|malho|faco)|"
+         r"parei|(?:parada|parado) (?:ha|faz)|(?:uns|alguns|\d+) anos sem treinar|"
+         r"nao (?:faco|pratico) (?:nenhum |nenhuma )?(?:exercicio|atividade|esporte))\b", ""),
+    ],
+}  # fmt: skip
+TRAINING_FOR = re.compile(
+    r"\b(?:treino|pratico|faco musculacao|estou treinando|faco academia) (?:ha|faz) "
+    r"(?:mais de |uns |umas |quase )?(\d+|um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|"
+    r"nove|dez) (anos?|mes(?:es)?|semanas?)\b"
+)
+NUMBER_WORDS = {
+    "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
+    "sete": 7, "oito": 8, "nove": 9, "dez": 10,
+}  # fmt: skip

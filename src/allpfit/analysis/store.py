@@ -1,0 +1,276 @@
+"""SQL for the analysis run: which leads need analysis, their transcripts, and writing results.
+
+The transcript and its content hash are computed in SQL from conversas_analytics.message_compiled
+(one definition, `TRANSCRIPT`), so selecting "what changed" needs no data transfer and the hash
+stored with a profile is always the hash of the very transcript the analyzer read.
+
+Tables (migration 0010): conversas_analytics_ai holds valid profiles only; analysis_failures the
+last failure per conversation (`attempts` = runs that failed on the same content; cleared when the
+conversation is later analysed); analysis_runs one row per run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from allpfit.analysis.analyzer import SENDERS, Analysis, Conversation, ConversationFailed, Message
+from allpfit.errors import AlreadyRunningError
+
+ANALYSIS_LOCK = 7_300_010  # pg_advisory_lock key held for the whole of an analysis run
+GIVE_UP_AFTER = 3  # runs failing on the same content before a conversation is left alone
+
+# Contact, bot and agent messages with text, in order, trimmed: what the analyzer sees.
+TRANSCRIPT = """
+    SELECT coalesce(jsonb_agg(
+               jsonb_build_array(e.m ->> 'sender', btrim(e.m ->> 'text', E' \\t\\r\\n'))
+               ORDER BY e.ord), '[]'::jsonb) AS transcript
+    FROM jsonb_array_elements(c.message_compiled) WITH ORDINALITY AS e(m, ord)
+    WHERE e.m ->> 'sender' = ANY(%(senders)s)
+      AND btrim(coalesce(e.m ->> 'text', ''), E' \\t\\r\\n') <> ''
+"""
+HASH = "encode(sha256(convert_to(t.transcript::text, 'UTF8')), 'hex')"
+
+PLAN = f"""
+SELECT c.conversation_id,
+       CASE WHEN ai.conversation_id IS NULL THEN 'new'
+            WHEN ai.content_hash <> {HASH} THEN 'changed'
+            ELSE 'unchanged' END AS state,
+       coalesce(f.content_hash = {HASH} AND f.attempts >= %(give_up)s, false) AS given_up
+FROM conversas_analytics c
+CROSS JOIN LATERAL ({TRANSCRIPT}) t
+LEFT JOIN conversas_analytics_ai ai ON ai.conversation_id = c.conversation_id
+LEFT JOIN analysis_failures f ON f.conversation_id = c.conversation_id
+WHERE c.contact_messages > 0
+ORDER BY c.last_message_at DESC NULLS LAST, c.conversation_id DESC
+"""
+
+FETCH = f"""
+SELECT c.conversation_id, c.contact_name, t.transcript, {HASH} AS content_hash
+FROM conversas_analytics c
+CROSS JOIN LATERAL ({TRANSCRIPT}) t
+WHERE c.conversation_id = ANY(%(ids)s)
+"""
+
+UPSERT_PROFILE = """
+INSERT INTO conversas_analytics_ai (
+    conversation_id, nome_mapeado_bot, condicao_fisica, objetivo, probabilidade_conversao,
+    visita_agendada, analise_ia, sugestao_disparo, provider, modelo_ia, analisado_em,
+    content_hash, prompt_tokens, completion_tokens, cost_usd, run_id)
+SELECT %(conversation_id)s, %(nome_mapeado_bot)s, %(condicao_fisica)s, %(objetivo)s,
+       %(probabilidade_conversao)s, %(visita_agendada)s, %(analise_ia)s, %(sugestao_disparo)s,
+       %(provider)s, %(modelo_ia)s, now(), %(content_hash)s, %(prompt_tokens)s,
+       %(completion_tokens)s, %(cost_usd)s, %(run_id)s
+WHERE EXISTS (SELECT 1 FROM conversas_analytics WHERE conversation_id = %(conversation_id)s)
+ON CONFLICT (conversation_id) DO UPDATE SET
+    nome_mapeado_bot = EXCLUDED.nome_mapeado_bot,
+    condicao_fisica = EXCLUDED.condicao_fisica,
+    objetivo = EXCLUDED.objetivo,
+    probabilidade_conversao = EXCLUDED.probabilidade_conversao,
+    visita_agendada = EXCLUDED.visita_agendada,
+    analise_ia = EXCLUDED.analise_ia,
+    sugestao_disparo = EXCLUDED.sugestao_disparo,
+    provider = EXCLUDED.provider,
+    modelo_ia = EXCLUDED.modelo_ia,
+    analisado_em = EXCLUDED.analisado_em,
+    content_hash = EXCLUDED.content_hash,
+    prompt_tokens = EXCLUDED.prompt_tokens,
+    completion_tokens = EXCLUDED.completion_tokens,
+    cost_usd = EXCLUDED.cost_usd,
+    run_id = EXCLUDED.run_id
+"""
+
+UPSERT_FAILURE = """
+INSERT INTO analysis_failures (conversation_id, run_id, content_hash, error_message)
+SELECT %(conversation_id)s, %(run_id)s, %(content_hash)s, %(error_message)s
+WHERE EXISTS (SELECT 1 FROM conversas_analytics WHERE conversation_id = %(conversation_id)s)
+ON CONFLICT (conversation_id) DO UPDATE SET
+    attempts = CASE WHEN analysis_failures.content_hash = EXCLUDED.content_hash
+                    THEN analysis_failures.attempts + 1 ELSE 1 END,
+    run_id = EXCLUDED.run_id,
+    content_hash = EXCLUDED.content_hash,
+    error_message = EXCLUDED.error_message,
+    failed_at = now()
+"""
+
+
+@dataclass
+class Plan:
+    pending: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    given_up: int = 0
+    leads: int = 0
+
+
+@dataclass
+class Tally:
+    """Running totals of a run, written to analysis_runs at every flush."""
+
+    analyzed: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    failures: list[tuple[int, str]] = field(default_factory=list)
+
+
+def acquire_lock(conn: psycopg.Connection) -> None:
+    if conn.execute("SELECT pg_try_advisory_lock(%s)", (ANALYSIS_LOCK,)).fetchone()[0]:  # type: ignore[index]
+        return
+    raise AlreadyRunningError(
+        "Another lead analysis is already running on this database.",
+        hint="Wait for it to finish; this run was not started and changed nothing.",
+    )
+
+
+def release_lock(conn: psycopg.Connection) -> None:
+    conn.execute("SELECT pg_advisory_unlock(%s)", (ANALYSIS_LOCK,))
+
+
+def mark_interrupted(conn: psycopg.Connection) -> int:
+    """Runs left 'running' by a killed process: with the lock held, none of them is alive."""
+    return conn.execute(
+        """UPDATE analysis_runs SET status = 'interrupted', finished_at = now(),
+               error_message = 'the process stopped before the run finished'
+           WHERE status = 'running'"""
+    ).rowcount
+
+
+def plan(conn: psycopg.Connection, *, reanalyze: bool, limit: int | None) -> Plan:
+    """Leads needing analysis, most recent first: never analysed, or content changed (or all,
+    with `reanalyze`). Leads that failed GIVE_UP_AFTER runs on the same content are skipped
+    until their content changes or `reanalyze` is given."""
+    result = Plan()
+    rows = conn.execute(PLAN, {"senders": list(SENDERS), "give_up": GIVE_UP_AFTER})
+    for conversation_id, state, given_up in rows:
+        result.leads += 1
+        if reanalyze:
+            result.pending.append(conversation_id)
+        elif state == "unchanged":
+            result.unchanged += 1
+        elif given_up:
+            result.given_up += 1
+        else:
+            result.pending.append(conversation_id)
+    if limit is not None:
+        result.pending = result.pending[:limit]
+    return result
+
+
+def fetch(conn: psycopg.Connection, ids: list[int]) -> list[Conversation]:
+    """The conversations with these ids, in the order given (missing ones are left out)."""
+    found: dict[int, Conversation] = {}
+    for conversation_id, contact_name, transcript, content_hash in conn.execute(
+        FETCH, {"senders": list(SENDERS), "ids": ids}
+    ):
+        messages = tuple(
+            Message(sender, text)  # type: ignore[arg-type]  # SQL keeps only SENDERS
+            for sender, text in _load(transcript)
+        )
+        found[conversation_id] = Conversation(conversation_id, contact_name, messages, content_hash)
+    return [found[i] for i in ids if i in found]
+
+
+def _load(value: Any) -> list[list[str]]:
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def start_run(
+    conn: psycopg.Connection, *, provider: str, model: str, triggered_by: str, selected: int
+) -> int:
+    row = conn.execute(
+        """INSERT INTO analysis_runs (provider, model, triggered_by, status,
+               conversations_selected)
+           VALUES (%s, %s, %s, 'running', %s) RETURNING id""",
+        (provider, model, triggered_by, selected),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def save(
+    conn: psycopg.Connection,
+    run_id: int,
+    provider: str,
+    model: str,
+    done: list[tuple[Conversation, Analysis]],
+    failed: list[tuple[Conversation, ConversationFailed]],
+    tally: Tally,
+) -> None:
+    """Write one batch of results and the run's totals; call inside a transaction."""
+    with conn.cursor() as cur:
+        if done:
+            cur.executemany(
+                UPSERT_PROFILE, [_profile_row(run_id, provider, model, c, a) for c, a in done]
+            )
+            cur.execute(
+                "DELETE FROM analysis_failures WHERE conversation_id = ANY(%s)",
+                ([c.conversation_id for c, _ in done],),
+            )
+        if failed:
+            cur.executemany(
+                UPSERT_FAILURE,
+                [
+                    {
+                        "conversation_id": c.conversation_id,
+                        "run_id": run_id,
+                        "content_hash": c.content_hash,
+                        "error_message": f.message[:2000],
+                    }
+                    for c, f in failed
+                ],
+            )
+        update_run(cur, run_id, tally)
+
+
+def update_run(cur: psycopg.Cursor[Any] | psycopg.Connection, run_id: int, tally: Tally) -> None:
+    cur.execute(
+        """UPDATE analysis_runs SET conversations_analyzed = %s, conversations_failed = %s,
+               prompt_tokens = %s, completion_tokens = %s, cost_usd = %s
+           WHERE id = %s""",
+        (
+            tally.analyzed,
+            tally.failed,
+            tally.prompt_tokens,
+            tally.completion_tokens,
+            round(tally.cost_usd, 6),
+            run_id,
+        ),
+    )
+
+
+def finish_run(
+    conn: psycopg.Connection,
+    run_id: int,
+    *,
+    status: str,
+    tally: Tally,
+    seconds: float,
+    error: str | None = None,
+) -> None:
+    update_run(conn, run_id, tally)
+    conn.execute(
+        """UPDATE analysis_runs SET status = %s, finished_at = now(), total_seconds = %s,
+               error_message = %s
+           WHERE id = %s""",
+        (status, round(seconds, 3), error, run_id),
+    )
+
+
+def _profile_row(
+    run_id: int, provider: str, model: str, conversation: Conversation, analysis: Analysis
+) -> dict[str, object]:
+    return {
+        **analysis.profile.model_dump(),
+        "conversation_id": conversation.conversation_id,
+        "provider": provider,
+        "modelo_ia": model,
+        "content_hash": conversation.content_hash,
+        "prompt_tokens": analysis.usage.prompt_tokens,
+        "completion_tokens": analysis.usage.completion_tokens,
+        "cost_usd": round(analysis.usage.cost_usd, 6),
+        "run_id": run_id,
+    }
