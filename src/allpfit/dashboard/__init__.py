@@ -1,0 +1,1 @@
+"""The sales team's Streamlit dashboard (`allpfit dashboard`); see docs/dashboard.md."""

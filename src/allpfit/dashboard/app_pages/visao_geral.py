@@ -1,0 +1,45 @@
+"""Visão geral: the six headline KPIs of the period, leads per day, periods, funnel, score."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from allpfit.dashboard import charts, data, sidebar, texts
+
+view = sidebar.view()
+st.title(texts.PAGE_OVERVIEW)
+st.caption(f"{texts.PERIOD}: {texts.fmt_date(view.start)} a {texts.fmt_date(view.end)}")
+
+kpis = data.overview_kpis(view.url, view.start, view.end)
+cards = [
+    (texts.KPI_CONTACTS, kpis.total_contatos, texts.KPI_CONTACTS_HELP),
+    (texts.KPI_AI, kpis.conversas_ia, texts.KPI_AI_HELP),
+    (texts.KPI_HUMAN, kpis.conversas_humanas, texts.KPI_HUMAN_HELP),
+    (texts.KPI_VISITS, kpis.visitas_agendadas, texts.KPI_VISITS_HELP),
+    (texts.KPI_TRAFFIC_SALES, kpis.vendas_trafego, texts.KPI_TRAFFIC_SALES_HELP),
+    (texts.KPI_TOTAL_SALES, kpis.vendas_totais, texts.KPI_TOTAL_SALES_HELP),
+]
+for row in (cards[:3], cards[3:]):
+    for column, (label, value, help_text) in zip(st.columns(3), row, strict=True):
+        column.metric(label, texts.fmt_int(value), help=help_text, border=True)
+
+left, right = st.columns([3, 2])
+left.plotly_chart(
+    charts.leads_per_day(data.leads_per_day(view.url, view.start, view.end)),
+    key="chart_leads_per_day",
+)
+right.plotly_chart(
+    charts.by_period(data.conversations_by_period(view.url, view.start, view.end)),
+    key="chart_period",
+)
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.funnel(data.funnel(view.url, view.start, view.end)), key="chart_funnel")
+    st.caption(texts.FUNNEL_CAPTION)
+with right:
+    st.plotly_chart(
+        charts.conversion_by_score(data.conversion_by_score(view.url, view.start, view.end)),
+        key="chart_score",
+    )
+    st.caption(texts.SCORE_CAPTION)

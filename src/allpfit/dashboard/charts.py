@@ -1,0 +1,161 @@
+"""Pure Plotly figure builders: a small DataFrame (or dataclass) in, a figure out.
+
+Each builder handles the empty case itself, returning a figure that says there is nothing to
+show instead of an empty grid, so a page never has to special-case a chart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from allpfit.dashboard import texts
+from allpfit.dashboard.queries import Funnel
+
+ACCENT = "#FF6B2C"  # AllpFit orange, as in .streamlit/config.toml
+SECOND = "#4CC9F0"
+MUTED = "#8A8F98"
+LAYOUT = {
+    "template": "plotly_dark",
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+    "height": 340,
+    "separators": ",.",  # pt-BR: decimal comma, thousands dot
+}
+
+
+def empty_figure(title: str, message: str = texts.NO_DATA) -> go.Figure:
+    """A blank figure with `message` in the middle: the empty state of every chart."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 15, "color": MUTED},
+    )
+    fig.update_layout(title=title, **LAYOUT)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def is_empty(fig: go.Figure) -> bool:
+    """True for figures made by `empty_figure` (used by tests and pages)."""
+    return not fig.data
+
+
+def integer_ticks(values: pd.Series) -> dict[str, object]:
+    """Counts are whole numbers: with small maxima, tick every 1 instead of 0,5 steps."""
+    return {"dtick": 1} if values.max() <= 6 else {"tickformat": ",d"}
+
+
+def trend(values: pd.Series) -> np.ndarray:
+    """Least-squares straight line through `values` (index = position), same length."""
+    y = values.to_numpy(dtype=float)
+    x = np.arange(len(y), dtype=float)
+    if len(y) < 2:
+        return y
+    slope, intercept = np.polyfit(x, y, 1)
+    return np.asarray(slope * x + intercept)
+
+
+def leads_per_day(frame: pd.DataFrame) -> go.Figure:
+    """Bars of leads per day (`dia`, `leads`) with a linear trend line."""
+    if frame.empty or int(frame["leads"].sum()) == 0:
+        return empty_figure(texts.CHART_LEADS_PER_DAY)
+    days = pd.to_datetime(frame["dia"])
+    fig = go.Figure()
+    fig.add_bar(
+        x=days,
+        y=frame["leads"],
+        name=texts.CHART_LEADS,
+        marker_color=ACCENT,
+        hovertemplate="%{x|%d/%m/%Y}: %{y} leads<extra></extra>",
+    )
+    fig.add_scatter(
+        x=days,
+        y=trend(frame["leads"]),
+        name=texts.CHART_TREND,
+        mode="lines",
+        line={"color": SECOND, "width": 3, "dash": "dash"},
+        hoverinfo="skip",
+    )
+    fig.update_layout(
+        title=texts.CHART_LEADS_PER_DAY,
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        **LAYOUT,
+    )
+    fig.update_xaxes(tickformat="%d/%m", title=None)
+    fig.update_yaxes(title=texts.CHART_LEADS, rangemode="tozero", **integer_ticks(frame["leads"]))
+    return fig
+
+
+def by_period(frame: pd.DataFrame) -> go.Figure:
+    """Bars of conversations per period of day (`periodo`, `conversas`)."""
+    if frame.empty or int(frame["conversas"].sum()) == 0:
+        return empty_figure(texts.CHART_PERIOD)
+    labels = [texts.PERIODS.get(p, p) for p in frame["periodo"]]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=frame["conversas"],
+            marker_color=ACCENT,
+            text=frame["conversas"],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} conversas<extra></extra>",
+        )
+    )
+    fig.update_layout(title=texts.CHART_PERIOD, showlegend=False, **LAYOUT)
+    fig.update_xaxes(title=None)
+    fig.update_yaxes(
+        title=texts.CHART_CONVERSATIONS, rangemode="tozero", **integer_ticks(frame["conversas"])
+    )
+    return fig
+
+
+def funnel(stages: Funnel) -> go.Figure:
+    """Funnel lead → scheduled visit → sale, with percentages of the first stage."""
+    if stages.leads == 0:
+        return empty_figure(texts.CHART_FUNNEL)
+    fig = go.Figure(
+        go.Funnel(
+            y=list(texts.FUNNEL_STAGES),
+            x=[stages.leads, stages.visitas, stages.vendas],
+            textinfo="value+percent initial",
+            marker={"color": [ACCENT, "#FF9F1C", SECOND]},
+        )
+    )
+    fig.update_layout(title=texts.CHART_FUNNEL, **LAYOUT)
+    return fig
+
+
+def conversion_by_score(frame: pd.DataFrame) -> go.Figure:
+    """Conversion rate per AI probability score (`probabilidade`, `conversas`, `vendas`, `taxa`)."""
+    if frame.empty or int(frame["conversas"].sum()) == 0:
+        return empty_figure(texts.CHART_SCORE)
+    rates = frame["taxa"].astype(float).fillna(0.0)
+    labels = [
+        f"{texts.fmt_pct(r)}<br>{texts.fmt_int(v)}/{texts.fmt_int(c)}" if c else ""
+        for r, v, c in zip(rates, frame["vendas"], frame["conversas"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=frame["probabilidade"].astype(str),
+            y=rates * 100,
+            text=labels,
+            textposition="outside",
+            marker_color=ACCENT,
+            customdata=np.stack([frame["vendas"], frame["conversas"]], axis=-1),
+            hovertemplate="Nota %{x}: %{y:.1f}% (%{customdata[0]} de %{customdata[1]})"
+            "<extra></extra>",
+        )
+    )
+    fig.update_layout(title=texts.CHART_SCORE, showlegend=False, **LAYOUT)
+    fig.update_xaxes(title=texts.CHART_SCORE_AXIS, type="category")
+    fig.update_yaxes(title=texts.CHART_RATE, ticksuffix="%", rangemode="tozero")
+    return fig

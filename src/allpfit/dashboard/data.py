@@ -1,0 +1,145 @@
+"""Cached access to queries.py for the pages: one short connection per query, results cached.
+
+Results are cached for `CACHE_SECONDS` per distinct argument set (URL, dates, filters), so the
+sales team clicking around hits PostgreSQL only when something changed; the sidebar's refresh
+button clears the cache. Cached values are small (a dataclass or a page of 50 rows) and are
+never modified in place by the pages.
+
+The database URL is a cache resource: resolving it may start the embedded PostgreSQL (same
+DATA_DIR as the CLI) and apply pending migrations, once per process.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pandas as pd
+import psycopg
+import psycopg.errors
+import streamlit as st
+
+from allpfit import db
+from allpfit.config import Settings, mask_url
+from allpfit.dashboard import queries
+from allpfit.dashboard.queries import DailyResults, Funnel, LeadFilters, OverviewKpis, Page
+from allpfit.dashboard.tables import write_leads_csv
+from allpfit.errors import LocalDatabaseError
+
+CACHE_SECONDS = 300
+CONNECT_TIMEOUT = 10  # seconds; an unreachable host must not hang the page
+STATEMENT_TIMEOUT = "-c statement_timeout=60000"  # ms; no query may hold a page forever
+log = logging.getLogger(__name__)
+
+
+def settings_key(settings: Settings) -> str:
+    """What identifies the local database of `settings` (the cache key of its URL)."""
+    return (
+        settings.local_url() or f"embedded:{settings.data_dir.resolve()}:{settings.local_db_name}"
+    )
+
+
+@st.cache_resource(show_spinner="Conectando ao banco de dados…")
+def database_url(key: str, _settings: Settings) -> str:
+    """Local database URL, migrated; `key` = settings_key(settings). Failures are not cached.
+
+    Like `db.prepare`, but a database user without DDL rights (a read-only dashboard user is a
+    sensible deployment) is not an error: the jobs keep the schema up to date.
+    """
+    url = db.resolve_url(_settings)
+    with db.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
+        try:
+            db.upgrade(conn)
+        except psycopg.errors.InsufficientPrivilege:
+            log.warning("no right to apply migrations; the dashboard reads the schema as it is")
+    return url
+
+
+@contextmanager
+def connect(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
+    """A short-lived connection; a database that goes away becomes a LocalDatabaseError."""
+    try:
+        with db.connect(
+            url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT, options=STATEMENT_TIMEOUT
+        ) as conn:
+            yield conn
+    except psycopg.OperationalError as exc:
+        raise LocalDatabaseError(
+            f"Lost the local analytics database at {mask_url(url)}: {str(exc).strip()}",
+            hint="Check that PostgreSQL is running, then refresh.",
+        ) from None
+
+
+def clear() -> None:
+    """Forget every cached result (the refresh button); the URL resource is kept."""
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def overview_kpis(url: str, start: date, end: date) -> OverviewKpis:
+    with connect(url) as conn:
+        return queries.overview_kpis(conn, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def daily_results(url: str, today: date) -> DailyResults:
+    with connect(url) as conn:
+        return queries.daily_results(conn, today)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def leads_per_day(url: str, start: date, end: date) -> pd.DataFrame:
+    with connect(url) as conn:
+        return queries.leads_per_day(conn, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def conversations_by_period(url: str, start: date, end: date) -> pd.DataFrame:
+    with connect(url) as conn:
+        return queries.conversations_by_period(conn, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def funnel(url: str, start: date, end: date) -> Funnel:
+    with connect(url) as conn:
+        return queries.funnel(conn, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def conversion_by_score(url: str, start: date, end: date) -> pd.DataFrame:
+    with connect(url) as conn:
+        return queries.conversion_by_score(conn, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def conversions_summary(url: str, start: date, end: date) -> tuple[int, float | None, float | None]:
+    with connect(url) as conn:
+        return queries.conversions_summary(conn, start, end)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def conversions_page(url: str, start: date, end: date, page: int) -> Page:
+    with connect(url) as conn:
+        return queries.conversions_page(conn, start, end, page)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def leads_page(url: str, filters: LeadFilters, page: int) -> Page:
+    with connect(url) as conn:
+        return queries.leads_page(conn, filters, page)
+
+
+def leads_csv(url: str, filters: LeadFilters, *, tz: str, mask_phones: bool) -> bytes:
+    """The filtered lead set as CSV bytes, built only when the user clicks download.
+
+    Rows stream from a server-side cursor in chunks of 2,000 and are written as they come, so
+    the set never exists as one DataFrame. The finished file is held as bytes: Streamlit's
+    download API needs bytes (it reads any file object it is given into memory anyway).
+    """
+    out = io.BytesIO()
+    with connect(url, autocommit=False) as conn:
+        write_leads_csv(conn, filters, out, tz=tz, mask_phones=mask_phones)
+    return out.getvalue()

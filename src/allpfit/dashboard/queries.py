@@ -1,0 +1,423 @@
+"""The dashboard's SQL: every number and table the pages show, computed in PostgreSQL.
+
+No Streamlit here, so each function is tested against a real database. Functions take an open
+psycopg connection and plain filter values and return small dataclasses or DataFrames whose
+size is bounded by the date range (one row per day, per score, per page of 50), never by the
+table: the original app loaded all of conversas_analytics into pandas on every visit.
+
+Definitions (docs/dashboard.md):
+- a *lead conversation* has at least one message from the contact (`contact_messages > 0`);
+  every conversation count on the dashboard is over lead conversations;
+- the date range applies to `conversation_date` (creation day in the business time zone) for
+  conversation figures, and to the signup date for CRM sales;
+- a CRM customer's signup date is conversion_date, else sale_date, else register_date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+PAGE_SIZE = 50
+# Contacts who became CRM customers, with their latest signup date (a CTE body).
+_SOLD_CONTACTS = """sold AS (
+    SELECT ca.contact_id, MAX(m.crm_signup_date) AS signup
+    FROM conversas_crm_match_real m JOIN conversas_analytics ca USING (conversation_id)
+    WHERE ca.contact_id IS NOT NULL
+    GROUP BY ca.contact_id
+)"""
+SIGNUP_DATE = "COALESCE(c.conversion_date, c.sale_date, c.register_date)"
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    """The lead table's filters; empty values mean "no filter". Hashable for st.cache_data."""
+
+    start: date
+    end: date
+    name: str = ""
+    probabilities: tuple[int, ...] = ()
+    conditions: tuple[str, ...] = ()
+    goal: str = ""
+
+
+@dataclass(frozen=True)
+class OverviewKpis:
+    total_contatos: int
+    conversas_ia: int
+    conversas_humanas: int
+    visitas_agendadas: int
+    vendas_trafego: int
+    vendas_totais: int
+
+
+@dataclass(frozen=True)
+class DailyResults:
+    novos_leads: int
+    visitas_hoje: int
+    vendas_hoje: int
+    conversas_hoje: int
+    conversas_novas: int
+    conversas_reabertas: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    leads: int
+    visitas: int
+    vendas: int
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a table plus what the pager needs."""
+
+    rows: pd.DataFrame
+    total: int
+    page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pages", max(1, -(-self.total // PAGE_SIZE)))
+
+
+def _period(start: date, end: date) -> dict[str, Any]:
+    return {"start": start, "end": end}
+
+
+def _frame(
+    conn: psycopg.Connection, query: str | sql.SQL | sql.Composed, params: dict[str, Any]
+) -> pd.DataFrame:
+    with conn.cursor() as cur:
+        cur.execute(query, params)
+        columns = [d.name for d in cur.description or ()]
+        return pd.DataFrame(cur.fetchall(), columns=columns)
+
+
+def overview_kpis(conn: psycopg.Connection, start: date, end: date) -> OverviewKpis:
+    """The six headline numbers of the overview, in one round trip.
+
+    Grouping by contact first (a hash aggregate) is cheaper than COUNT(DISTINCT), which sorts.
+    """
+    row = conn.execute(
+        f"""
+        WITH per_contact AS (
+            SELECT ca.contact_id,
+                   COUNT(*) FILTER (WHERE ca.is_bot_only) AS bot,
+                   COUNT(*) FILTER (WHERE ca.has_human_intervention) AS human,
+                   COUNT(*) FILTER (WHERE ai.visita_agendada) AS visits
+            FROM conversas_analytics ca
+            LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
+            WHERE ca.contact_messages > 0
+              AND ca.conversation_date BETWEEN %(start)s AND %(end)s
+            GROUP BY ca.contact_id
+        )
+        SELECT COUNT(contact_id), COALESCE(SUM(bot), 0), COALESCE(SUM(human), 0),
+               COALESCE(SUM(visits), 0),
+               (SELECT COUNT(DISTINCT crm_customer_id) FROM conversas_crm_match_real
+                 WHERE crm_signup_date BETWEEN %(start)s AND %(end)s),
+               (SELECT COUNT(*) FROM crm_customers c
+                 WHERE {SIGNUP_DATE} BETWEEN %(start)s AND %(end)s)
+        FROM per_contact
+        """,
+        _period(start, end),
+    ).fetchone()
+    assert row is not None
+    return OverviewKpis(*(int(v) for v in row))
+
+
+def daily_results(conn: psycopg.Connection, today: date) -> DailyResults:
+    """The "today" numbers; `today` is the business date (Settings.timezone), passed in."""
+    row = conn.execute(
+        f"""
+        WITH today AS (
+            SELECT ca.conversation_id, ca.contact_id, ca.conversation_date, ca.is_reopened,
+                   COALESCE(ca.last_activity_date, ca.conversation_date) AS active_on,
+                   COALESCE(ai.visita_agendada, false) AS visita_agendada
+            FROM conversas_analytics ca
+            LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
+            WHERE ca.contact_messages > 0
+              AND (ca.conversation_date = %(today)s OR ca.last_activity_date = %(today)s)
+        )
+        SELECT
+            (SELECT COUNT(DISTINCT t.contact_id) FROM today t
+              WHERE t.conversation_date = %(today)s
+                AND NOT EXISTS (
+                    SELECT 1 FROM conversas_analytics p
+                    WHERE p.contact_id = t.contact_id AND p.contact_messages > 0
+                      AND p.conversation_date < %(today)s)),
+            (SELECT COUNT(*) FROM today WHERE visita_agendada AND active_on = %(today)s),
+            (SELECT COUNT(*) FROM crm_customers c WHERE {SIGNUP_DATE} = %(today)s),
+            (SELECT COUNT(*) FROM today WHERE active_on = %(today)s),
+            (SELECT COUNT(*) FROM today WHERE conversation_date = %(today)s),
+            (SELECT COUNT(*) FROM today WHERE is_reopened AND active_on = %(today)s)
+        """,
+        {"today": today},
+    ).fetchone()
+    assert row is not None
+    return DailyResults(*(int(v) for v in row))
+
+
+def leads_per_day(conn: psycopg.Connection, start: date, end: date) -> pd.DataFrame:
+    """Columns dia, leads: distinct contacts per day, every day of the range (zeros included)."""
+    return _frame(
+        conn,
+        """
+        WITH pairs AS (
+            SELECT DISTINCT conversation_date, contact_id FROM conversas_analytics
+            WHERE contact_messages > 0 AND conversation_date BETWEEN %(start)s AND %(end)s
+        ), counts AS (
+            SELECT conversation_date, COUNT(contact_id) AS leads FROM pairs
+            GROUP BY conversation_date
+        )
+        SELECT d::date AS dia, COALESCE(counts.leads, 0)::int AS leads
+        FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS d
+        LEFT JOIN counts ON counts.conversation_date = d::date
+        ORDER BY d
+        """,
+        _period(start, end),
+    )
+
+
+def conversations_by_period(conn: psycopg.Connection, start: date, end: date) -> pd.DataFrame:
+    """Columns periodo, conversas: lead conversations per period of day, in day order."""
+    return _frame(
+        conn,
+        """
+        SELECT p.periodo, COUNT(ca.conversation_id)::int AS conversas
+        FROM (VALUES ('madrugada', 1), ('manhã', 2), ('tarde', 3), ('noite', 4))
+             AS p(periodo, ordem)
+        LEFT JOIN conversas_analytics ca
+               ON ca.period_of_day = p.periodo AND ca.contact_messages > 0
+              AND ca.conversation_date BETWEEN %(start)s AND %(end)s
+        GROUP BY p.periodo, p.ordem ORDER BY p.ordem
+        """,
+        _period(start, end),
+    )
+
+
+def funnel(conn: psycopg.Connection, start: date, end: date) -> Funnel:
+    """Cohort funnel in contacts: leads of the range → scheduled a visit → became customers.
+
+    "Became a customer" is per contact: the CRM match links a phone's FIRST conversation only,
+    so a lead whose first conversation predates the range still counts as sold.
+    """
+    row = conn.execute(
+        f"""
+        WITH {_SOLD_CONTACTS},
+        per_contact AS (
+            SELECT ca.contact_id, bool_or(COALESCE(ai.visita_agendada, false)) AS visit
+            FROM conversas_analytics ca
+            LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
+            WHERE ca.contact_messages > 0
+              AND ca.conversation_date BETWEEN %(start)s AND %(end)s
+              AND ca.contact_id IS NOT NULL
+            GROUP BY ca.contact_id
+        )
+        SELECT COUNT(*), COUNT(*) FILTER (WHERE visit),
+               COUNT(*) FILTER (WHERE sold.contact_id IS NOT NULL)
+        FROM per_contact LEFT JOIN sold USING (contact_id)
+        """,
+        _period(start, end),
+    ).fetchone()
+    assert row is not None
+    return Funnel(*(int(v) for v in row))
+
+
+def conversion_by_score(conn: psycopg.Connection, start: date, end: date) -> pd.DataFrame:
+    """Columns probabilidade (0-5), conversas, vendas, taxa: does the AI score predict sales?
+
+    Over analysed lead conversations of the range. A conversation is a sale when its contact
+    became a CRM customer (conversas_crm_match_real) on or after the conversation's day. `taxa`
+    is NULL for a score with no conversations.
+    """
+    return _frame(
+        conn,
+        f"""
+        WITH {_SOLD_CONTACTS},
+        scored AS (
+            SELECT ai.probabilidade_conversao AS score,
+                   COALESCE(sold.signup >= ca.conversation_date, false) AS sold
+            FROM conversas_analytics ca
+            JOIN conversas_analytics_ai ai USING (conversation_id)
+            LEFT JOIN sold USING (contact_id)
+            WHERE ca.contact_messages > 0
+              AND ca.conversation_date BETWEEN %(start)s AND %(end)s
+        )
+        SELECT s.score::int AS probabilidade,
+               COUNT(scored.score)::int AS conversas,
+               (COUNT(*) FILTER (WHERE scored.sold))::int AS vendas,
+               (COUNT(*) FILTER (WHERE scored.sold))::float8
+                   / NULLIF(COUNT(scored.score), 0) AS taxa
+        FROM generate_series(0, 5) AS s(score)
+        LEFT JOIN scored ON scored.score = s.score
+        GROUP BY s.score ORDER BY s.score
+        """,
+        _period(start, end),
+    )
+
+
+# --- CRM conversions ---------------------------------------------------------------------
+
+_CONVERSIONS = """
+    SELECT DISTINCT ON (m.crm_customer_id)
+           m.crm_customer_id, m.crm_customer_name AS cliente,
+           COALESCE(m.crm_customer_phone, m.contact_phone) AS celular,
+           ca.contact_name AS lead, m.conversation_date AS primeira_conversa,
+           m.crm_signup_date AS matricula, m.days_to_conversion AS dias,
+           m.match_type AS tipo_match, m.match_score::float8 AS score_match,
+           ai.probabilidade_conversao AS probabilidade
+    FROM conversas_crm_match_real m
+    JOIN conversas_analytics ca USING (conversation_id)
+    LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
+    WHERE m.crm_signup_date BETWEEN %(start)s AND %(end)s
+    ORDER BY m.crm_customer_id, m.conversation_date, m.conversation_id
+"""
+
+
+def conversions_summary(
+    conn: psycopg.Connection, start: date, end: date
+) -> tuple[int, float | None, float | None]:
+    """(customers, mean days, median days) of traffic conversions signed up in the range."""
+    row = conn.execute(
+        f"""
+        SELECT COUNT(*), AVG(dias)::float8,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY dias)::float8
+        FROM ({_CONVERSIONS}) conv
+        """,
+        _period(start, end),
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), row[1], row[2]
+
+
+def conversions_page(conn: psycopg.Connection, start: date, end: date, page: int) -> Page:
+    """One page (50) of traffic conversions, latest signup first; one row per customer."""
+    total, _, _ = conversions_summary(conn, start, end)
+    page = _clamp_page(page, total)
+    rows = _frame(
+        conn,
+        f"""
+        SELECT * FROM ({_CONVERSIONS}) conv
+        ORDER BY matricula DESC, crm_customer_id
+        LIMIT %(limit)s OFFSET %(offset)s
+        """,
+        {**_period(start, end), "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+    )
+    return Page(rows.drop(columns="crm_customer_id"), total, page)
+
+
+# --- Lead table ------------------------------------------------------------------------------
+
+LEAD_SELECT = sql.SQL("""
+    SELECT ca.conversation_id, ca.contact_name AS nome, ai.nome_mapeado_bot,
+           ca.contact_phone AS celular, ai.condicao_fisica, ai.objetivo,
+           COALESCE(ca.first_contact_message_at, ca.conversation_created_at) AS primeiro_contato,
+           COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at)
+               AS ultima_conversa,
+           ca.message_compiled, ai.analise_ia, ai.sugestao_disparo,
+           ai.probabilidade_conversao AS probabilidade
+""")
+LEAD_ORDER = sql.SQL("""
+    ORDER BY COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at) DESC,
+             ca.conversation_id DESC
+""")
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def lead_where(filters: LeadFilters) -> tuple[sql.Composable, dict[str, Any]]:
+    """FROM + WHERE of the lead table for these filters, with only the active conditions."""
+    conditions = [
+        sql.SQL("ca.contact_messages > 0"),
+        sql.SQL("ca.conversation_date BETWEEN %(start)s AND %(end)s"),
+    ]
+    params: dict[str, Any] = _period(filters.start, filters.end)
+    name = filters.name.strip()
+    if name:
+        params["name"] = _like(name)
+        alternatives = "ca.contact_name ILIKE %(name)s OR ai.nome_mapeado_bot ILIKE %(name)s"
+        digits = "".join(ch for ch in name if ch.isdigit())
+        if len(digits) >= 3:
+            params["phone"] = _like(digits)
+            alternatives += " OR regexp_replace(ca.contact_phone, '\\D', '', 'g') LIKE %(phone)s"
+        conditions.append(sql.SQL("(" + alternatives + ")"))
+    if filters.probabilities:
+        params["probabilities"] = list(filters.probabilities)
+        conditions.append(sql.SQL("ai.probabilidade_conversao = ANY(%(probabilities)s)"))
+    if filters.conditions:
+        params["conditions"] = list(filters.conditions)
+        conditions.append(sql.SQL("ai.condicao_fisica = ANY(%(conditions)s)"))
+    goal = filters.goal.strip()
+    if goal:
+        params["goal"] = _like(goal)
+        conditions.append(sql.SQL("ai.objetivo ILIKE %(goal)s"))
+    query = sql.SQL(
+        "FROM conversas_analytics ca LEFT JOIN conversas_analytics_ai ai USING (conversation_id) "
+        "WHERE "
+    ) + sql.SQL(" AND ").join(conditions)
+    return query, params
+
+
+def count_leads(conn: psycopg.Connection, filters: LeadFilters) -> int:
+    where, params = lead_where(filters)
+    row = conn.execute(sql.SQL("SELECT COUNT(*) ") + where, params).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _clamp_page(page: int, total: int) -> int:
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(1, page), pages)
+
+
+def leads_page(conn: psycopg.Connection, filters: LeadFilters, page: int) -> Page:
+    """Page `page` (1-based, clamped) of 50 lead conversations, latest activity first."""
+    total = count_leads(conn, filters)
+    page = _clamp_page(page, total)
+    where, params = lead_where(filters)
+    # Pick the 50 ids first, then read the wide columns (conversation JSON) of those only.
+    query = (
+        sql.SQL("WITH page AS (SELECT ca.conversation_id ")
+        + where
+        + LEAD_ORDER
+        + sql.SQL("LIMIT %(limit)s OFFSET %(offset)s) ")
+        + LEAD_SELECT
+        + sql.SQL(
+            "FROM page JOIN conversas_analytics ca USING (conversation_id) "
+            "LEFT JOIN conversas_analytics_ai ai USING (conversation_id) "
+        )
+        + LEAD_ORDER
+    )
+    params |= {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
+    return Page(_frame(conn, query, params), total, page)
+
+
+def iter_leads(
+    conn: psycopg.Connection, filters: LeadFilters, chunk_size: int = 2000
+) -> Iterator[pd.DataFrame]:
+    """Yield the whole filtered lead set as DataFrames of `chunk_size` rows (server cursor).
+
+    `conn` must not be in autocommit mode: a named cursor lives inside a transaction.
+    """
+    where, params = lead_where(filters)
+    query = LEAD_SELECT + where + LEAD_ORDER
+    with conn.cursor(name="allpfit_leads_export", row_factory=dict_row) as cur:
+        cur.itersize = chunk_size
+        cur.execute(query, params)
+        columns = [d.name for d in cur.description or ()]
+        while True:
+            rows = cur.fetchmany(chunk_size)
+            if not rows:
+                break
+            yield pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,144 @@
+"""The real thing: `allpfit dashboard` serving the app, Debian Chromium rendering it.
+
+Starts the CLI command as a subprocess on a free 127.0.0.1 port against this test's database,
+then drives /usr/bin/chromium through Playwright. Chromium must be installed (`make test`
+installs it as root, see the Makefile); a missing browser fails the test with that hint.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import psycopg
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from allpfit.dashboard import texts
+from tests.dashboard.builder import Expected, standard_dataset
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(
+    local: psycopg.Connection, local_url: str, tmp_path: Path
+) -> Iterator[tuple[str, Expected]]:
+    """`allpfit dashboard --no-browser` on a free port, serving the standard dataset."""
+    expected = standard_dataset(local, datetime.now(ZoneInfo("America/Sao_Paulo")).date())
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DASHBOARD_"))}
+    env |= {
+        "DATABASE_URL": local_url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "DASHBOARD_MASK_PHONES": "false",
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    }
+    log = (tmp_path / "dashboard.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "allpfit", "dashboard", "--no-browser", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: teardown stops all of it
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dashboard did not start:\n{(tmp_path / 'dashboard.log').read_text()}")
+            time.sleep(0.3)
+        yield base, expected
+    finally:
+        # `allpfit dashboard` execs into Streamlit; the group holds only what this test started.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`, "
+            "or run `make test` as root, which does it)."
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1500, "height": 1000}, locale="pt-BR")
+        finally:
+            browser.close()
+
+
+def metric(page: Page, label: str) -> str:
+    card = page.get_by_test_id("stMetric").filter(has_text=label)
+    return card.get_by_test_id("stMetricValue").inner_text(timeout=30_000).strip()
+
+
+def test_overview_and_lead_table_render_in_chromium(
+    server: tuple[str, Expected], page: Page, tmp_path: Path
+) -> None:
+    base, expected = server
+    page.goto(base, wait_until="domcontentloaded")
+    expect(page.get_by_text(texts.KPI_CONTACTS, exact=True)).to_be_visible(timeout=60_000)
+    assert metric(page, texts.KPI_CONTACTS) == str(expected.total_contatos)
+    assert metric(page, texts.KPI_TOTAL_SALES) == str(expected.vendas_totais)
+    expect(page.get_by_text(texts.CHART_FUNNEL).first).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "visao_geral.png"), full_page=True)
+
+    page.goto(f"{base}/leads", wait_until="domcontentloaded")
+    counter = texts.LEADS_COUNT.format(total=expected.lead_rows, page=1, pages=1)
+    expect(page.get_by_text(counter)).to_be_visible(timeout=60_000)
+    grid = page.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    expect(grid.get_by_text("Carla Dias").first).to_be_attached(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "leads.png"), full_page=True)
+    assert (tmp_path / "leads.png").stat().st_size > 10_000
+
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name=texts.DOWNLOAD_CSV).click()
+    saved = tmp_path / "leads.csv"
+    download.value.save_as(saved)
+    rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert rows[0] == list(texts.LEAD_COLUMNS)
+    assert len(rows) - 1 == expected.lead_rows
+    assert {"Ana Souza", "Bruno Lima", "Carla Dias"} == {r[0] for r in rows[1:]}
