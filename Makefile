@@ -49,3 +49,4 @@ format: install ## Format the code
 
 bench: install ## Run the benchmarks (minutes; prints figures against in-run baselines)
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/dashboard.py

@@ -44,14 +44,20 @@ def _option(param: Any) -> str:
 
 def _walk(command: Any, path: list[str], out: list[str]) -> None:
     if hasattr(command, "commands"):
+        own = [p for p in command.params if p.name != "help"]
+        if own:  # global options, or a group that also runs by itself (dashboard, demo)
+            _section(command, path, own, out)
         for name in sorted(command.commands):
             _walk(command.commands[name], [*path, name], out)
         return
+    _section(command, path, [p for p in command.params if p.name != "help"], out)
+
+
+def _section(command: Any, path: list[str], params: list[Any], out: list[str]) -> None:
     out.append(f"\n## `{' '.join(path)}`\n")
     doc = " ".join((command.help or "").split())
     if doc:
         out.append(doc + "\n")
-    params = [p for p in command.params if p.name not in ("help",)]
     if params:
         out.append("| Option | Meaning |\n|---|---|")
         out.extend(_option(p) for p in params)

@@ -11,7 +11,7 @@ No other module reads `os.environ`: a test builds a `Settings(...)` with keyword
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -115,6 +115,111 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini", description="Model name for lead analysis.")
     openai_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible API (Azure, Ollama, vLLM...)."
+    )
+    analysis_provider: Literal["auto", "openai", "rules"] = Field(
+        "auto",
+        description="Lead analyzer: openai (any OpenAI-compatible API), rules (offline), or "
+        "auto = openai when OPENAI_API_KEY is set, otherwise rules.",
+    )
+    analysis_concurrency: int = Field(
+        8, ge=1, le=256, description="LLM calls in flight at the same time during an analysis."
+    )
+    analysis_requests_per_minute: int = Field(
+        500, ge=1, description="Most LLM requests started per minute (the provider's RPM limit)."
+    )
+    analysis_tokens_per_minute: int = Field(
+        200_000, ge=1, description="Most LLM tokens (prompt + answer) per minute (TPM limit)."
+    )
+    analysis_max_retries: int = Field(
+        4,
+        ge=0,
+        le=20,
+        description="Retries of one LLM call on 429/5xx/timeouts/connection errors before the "
+        "conversation is recorded as failed.",
+    )
+    analysis_timeout_seconds: float = Field(
+        60.0, gt=0, description="Timeout of one LLM call, in seconds."
+    )
+    analysis_backoff_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="First retry delay; doubles on each retry (with jitter, capped at 60 s). "
+        "A Retry-After header from the server wins.",
+    )
+    openai_price_input_per_mtok: float = Field(
+        0.15, ge=0, description="Cost in USD per million prompt tokens (gpt-4o-mini: 0.15)."
+    )
+    openai_price_output_per_mtok: float = Field(
+        0.60, ge=0, description="Cost in USD per million completion tokens (gpt-4o-mini: 0.60)."
+    )
+
+    # --- Dashboard ---
+    dashboard_password: SecretStr | None = Field(
+        None,
+        description="Shared password of the dashboard; unset (and no users file) = no login.",
+    )
+    dashboard_users_file: Path | None = Field(
+        None,
+        description="TOML or JSON file of username = PBKDF2 hash (`allpfit dashboard "
+        "hash-password`); when set, the dashboard asks for a user and password.",
+    )
+    dashboard_mask_phones: bool = Field(
+        True,
+        description="Phone numbers start masked in the dashboard (a sidebar switch shows "
+        "them); also applies to the CSV download while masked.",
+    )
+
+    # --- CRM (EVO API, Excel import, crossmatch) ---
+    evo_dns: str | None = Field(
+        None, description="The gym's DNS in EVO: the user name of the EVO API's Basic auth."
+    )
+    evo_api_token: SecretStr | None = Field(
+        None, description="EVO API token (secret key): the password of the EVO API's Basic auth."
+    )
+    evo_base_url: str = Field(
+        "https://evo-integracao-api.w12app.com.br",
+        description="Base URL of the EVO integration API (W12).",
+    )
+    evo_requests_per_minute: int = Field(
+        40, ge=1, description="Most EVO API requests started per minute (EVO's rate limit)."
+    )
+    evo_page_size: int = Field(
+        50,
+        ge=1,
+        le=100,
+        description="Records per EVO API page (`take`); EVO caps members at 50, sales at 100.",
+    )
+    evo_timeout_seconds: float = Field(
+        30.0, gt=0, description="Timeout of one EVO API request, in seconds."
+    )
+    evo_max_retries: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description="Retries of one EVO request on 429/5xx/timeouts/connection errors (backoff "
+        "doubling from 1 s, Retry-After honoured).",
+    )
+    crm_same_day_is_conversion: bool = Field(
+        True,
+        description="A lead whose first conversation is on the signup day itself counts as a "
+        "conversion (CRM signup dates have no time of day).",
+    )
+
+    # --- Operations ---
+    schedule_minute: int = Field(
+        2, ge=0, le=59, description="Minute past the hour at which the pipeline runs."
+    )
+    schedule_every_hours: int = Field(
+        1, ge=1, le=24, description="Run the pipeline every N hours (1 = hourly)."
+    )
+    status_max_age_minutes: int = Field(
+        120,
+        ge=1,
+        description="`allpfit status` reports stale data (exit 6) when the last successful "
+        "sync is older than this, or Chatwoot has changes this much newer than it.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log file format: text, or json (one object per line)."
     )
 
     # --- Files and logs ---
@@ -226,3 +331,11 @@ def load_settings(**overrides: object) -> Settings:
             "Invalid configuration: " + "; ".join(problems),
             hint="Fix these variables in the environment or in .env (see .env.example).",
         ) from None
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    """This process's environment with `overrides`, for a child process (the dashboard the
+    demo starts) that must see settings this process computed, e.g. the demo's database."""
+    import os
+
+    return {**os.environ, **{name.upper(): value for name, value in overrides.items()}}

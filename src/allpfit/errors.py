@@ -49,5 +49,17 @@ class InputError(AllpfitError):
     exit_code = 2
 
 
+class AnalysisError(AllpfitError):
+    """The lead-analysis service refused the work (bad key, unknown model) or every call failed."""
+
+    exit_code = 6
+
+
+class CrmError(AllpfitError):
+    """The CRM (EVO API) refused the credentials, failed, or answered something unusable."""
+
+    exit_code = 7
+
+
 class Retryable:
     """Marker mixin: the failure is transient (HTTP 429/5xx, timeout) and may be retried."""

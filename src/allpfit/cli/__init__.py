@@ -13,6 +13,8 @@ import typer
 from typer.core import TyperGroup
 
 from allpfit import __version__
+from allpfit.cli import analyze as analyze_cmd
+from allpfit.cli import crm as crm_cmd
 from allpfit.cli import dashboard as dashboard_cmd
 from allpfit.cli import db as db_cmd
 from allpfit.cli import demo as demo_cmd
@@ -71,8 +73,10 @@ def root(
 
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(etl_cmd.app, name="etl")
+app.command("analyze")(analyze_cmd.analyze)
 app.add_typer(source_cmd.app, name="source")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(crm_cmd.app, name="crm")
 app.add_typer(dashboard_cmd.app, name="dashboard")
 ops_cmd.register(app)
 

@@ -2,6 +2,143 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import subprocess
+from datetime import datetime
+
 import typer
+from rich.table import Table
+
+from allpfit import db, embedded
+from allpfit.cli.dashboard import streamlit_command
+from allpfit.cli.ops import print_pipeline
+from allpfit.cli.progress import progress_bar
+from allpfit.cli.state import console, state
+from allpfit.config import child_env, mask_url
 
 app = typer.Typer(help="Run the demo on the embedded database.", invoke_without_command=True)
+
+DEMO_SOURCE_DB = "chatwoot_demo"
+
+
+@app.callback()
+def demo(
+    ctx: typer.Context,
+    conversations: int = typer.Option(
+        500, "--conversations", "-n", min=1, help="Conversations to generate the first time."
+    ),
+    seed: int = typer.Option(42, "--seed", help="Random seed of the generated data."),
+    regenerate: bool = typer.Option(
+        False, "--regenerate", help="Generate new demo data even if some exists."
+    ),
+    llm: bool = typer.Option(
+        False, "--llm", help="Analyse with the configured LLM instead of the offline analyzer."
+    ),
+    dashboard: bool = typer.Option(
+        True, "--dashboard/--no-dashboard", help="Open the dashboard at the end."
+    ),
+    port: int = typer.Option(8501, "--port", help="Dashboard port."),
+) -> None:
+    """Generate a demo Chatwoot, sync it, analyse the leads, match CRM sales, open the
+    dashboard: the whole product on the embedded database, nothing else touched."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from allpfit.demo.run import run_demo
+
+    settings = state(ctx).settings()
+    labels = {"generate": "Generating demo conversations", "analyze": "Analysing leads"}
+    with progress_bar(labels) as progress:
+        result = run_demo(
+            settings,
+            conversations=conversations,
+            seed=seed,
+            regenerate=regenerate,
+            use_llm=llm,
+            progress=progress,
+        )
+    console.print(
+        f"Demo Chatwoot: {result.conversations:,} conversations "
+        f"({'generated now' if result.generated else 'reused; --regenerate for new data'})."
+    )
+    console.print(f"CRM export {result.members_file}: {result.members_imported:,} members.")
+    print_pipeline(result.pipeline)
+    if not result.pipeline.ok:
+        raise typer.Exit(1)
+    if not dashboard:
+        console.print("Dashboard skipped (--no-dashboard): run `allpfit demo` to open it.")
+        return
+    console.print(f"Dashboard at [bold]http://127.0.0.1:{port}[/]. Ctrl+C stops the demo.")
+    command = streamlit_command(port, "127.0.0.1", open_browser=True)
+    env = child_env(database_url=result.local_url, data_dir=str(settings.data_dir))
+    child = subprocess.Popen(command, env=env)
+    # A service manager's SIGTERM must not leave Streamlit running without its database.
+    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    with contextlib.suppress(KeyboardInterrupt):
+        child.wait()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=10)
+    if child.poll() is None:
+        child.kill()
+
+
+@app.command("generate")
+def generate_command(
+    ctx: typer.Context,
+    conversations: int = typer.Option(
+        500, "--conversations", "-n", min=1, help="How many conversations (up to 1,000,000)."
+    ),
+    seed: int = typer.Option(42, "--seed", help="Random seed: the same seed gives the same data."),
+    days: int = typer.Option(60, "--days", min=1, help="Spread conversations over this many days."),
+    end: datetime | None = typer.Option(
+        None, "--end", help="Last moment of the period, UTC (default: now)."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Delete previously generated demo data first."
+    ),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        help=f"Chatwoot-shaped database to fill (default: the embedded `{DEMO_SOURCE_DB}`).",
+    ),
+) -> None:
+    """Generate realistic Chatwoot data (gym leads, bot, agents) into a database."""
+    from allpfit.demo.generator import generate
+
+    url = database_url
+    if url is None:
+        settings = state(ctx).settings()
+        admin = embedded.server_url(settings.data_dir)
+        db.ensure_database(admin, DEMO_SOURCE_DB)
+        url = embedded.with_database(admin, DEMO_SOURCE_DB)
+    labels = {
+        "generate": "Generating conversations",
+        "index": "Building indexes",
+        "analyze": "Updating statistics",
+    }
+    with progress_bar(labels) as progress:
+        stats = generate(
+            url,
+            conversations=conversations,
+            seed=seed,
+            end=end,
+            days=days,
+            replace=replace,
+            progress=progress,
+        )
+    table = Table(title="Generated Chatwoot data", show_header=False)
+    for name, value in (
+        ("conversations", stats.conversations),
+        ("contacts", stats.contacts),
+        ("messages", stats.messages),
+        ("attachments", stats.attachments),
+        ("CSAT answers", stats.csat_responses),
+        ("reporting events", stats.reporting_events),
+        ("labels applied", stats.taggings),
+        ("agents", stats.agents),
+        ("inboxes", stats.inboxes),
+    ):
+        table.add_row(name, f"{value:,}")
+    table.add_row("seconds", f"{stats.seconds:.1f}")
+    console.print(table)
+    console.print(f"Demo Chatwoot data written to {mask_url(url)}")
