@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(demo_dir: Pa
     assert "80 conversations (generated now)" in first.output
     for step in ("sync", "analysis", "crm match"):
         assert step in first.output
-    local = with_database(server_url(demo_dir), "allpfit_demo")
+    local = with_database(server_url(demo_dir), "allpfit_analytics")  # the embedded default
     with psycopg.connect(local) as conn:
         counts = conn.execute(
             """SELECT (SELECT count(*) FROM conversas_analytics),
@@ -51,3 +52,5 @@ def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(demo_dir: Pa
     assert again.exit_code == 0, again.output
     assert "reused" in again.output
     assert "0 read, 0 new" in again.output
+    status = runner.invoke(app, ["status"])  # the product's own commands now see the demo
+    assert re.search(r"rows in conversas_analytics\s+│\s+80\b", status.output), status.output

@@ -66,7 +66,7 @@ def demo(
     if not result.pipeline.ok:
         raise typer.Exit(1)
     if not dashboard:
-        console.print("Dashboard skipped (--no-dashboard): run `allpfit demo` to open it.")
+        console.print("Dashboard skipped (--no-dashboard); `allpfit demo` opens it on this data.")
         return
     console.print(f"Dashboard at [bold]http://127.0.0.1:{port}[/]. Ctrl+C stops the demo.")
     command = streamlit_command(port, "127.0.0.1", open_browser=True)

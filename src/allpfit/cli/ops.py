@@ -99,8 +99,9 @@ def status(
         help="Minutes before data counts as stale (default STATUS_MAX_AGE_MINUTES).",
     ),
 ) -> None:
-    """Last runs, freshness, table counts, analysis and CRM health. Exit 1 when the last sync
-    failed, 6 when the data is stale: usable by monitoring."""
+    """Last runs, freshness, table counts, analysis and CRM health.
+
+    Exit 1 when the last sync failed, 6 when the data is stale: usable by monitoring."""
     report = _collect(ctx, max_age)
     console.print(render(report))
     if report.exit_code:

@@ -1,8 +1,9 @@
 """The one-command demo: the whole pipeline on the embedded PostgreSQL with generated data.
 
-Everything lives in the embedded server under DATA_DIR, in two databases of its own
-(`chatwoot_demo`, the generated Chatwoot, and `allpfit_demo`, the analytics), so a demo never
-touches a configured DATABASE_URL or a real Chatwoot. The demo forces the offline analyzer
+Everything lives in the embedded server under DATA_DIR: the generated Chatwoot in database
+`chatwoot_demo`, the analytics in the embedded default database (so `allpfit status`,
+`allpfit dashboard`... show the demo afterwards) or, when a DATABASE_URL is configured, in
+`allpfit_demo` beside it: a demo never touches a configured database or a real Chatwoot. The demo forces the offline analyzer
 (unless asked for the LLM) and no EVO API, so it costs nothing and needs no network.
 """
 
@@ -48,10 +49,11 @@ def run_demo(
     from allpfit.demo.generator import generate
 
     admin = embedded.server_url(settings.data_dir)
-    for name in (SOURCE_DB, LOCAL_DB):
+    local_db = settings.local_db_name if settings.local_embedded else LOCAL_DB
+    for name in (SOURCE_DB, local_db):
         db.ensure_database(admin, name)
     source_url = embedded.with_database(admin, SOURCE_DB)
-    local_url = embedded.with_database(admin, LOCAL_DB)
+    local_url = embedded.with_database(admin, local_db)
     demo_settings = settings.model_copy(
         update={
             "source_database_url": SecretStr(source_url),
