@@ -3,8 +3,9 @@
 Everything lives in the embedded server under DATA_DIR: the generated Chatwoot in database
 `chatwoot_demo`, the analytics in the embedded default database (so `allpfit status`,
 `allpfit dashboard`... show the demo afterwards) or, when a DATABASE_URL is configured, in
-`allpfit_demo` beside it: a demo never touches a configured database or a real Chatwoot. The demo forces the offline analyzer
-(unless asked for the LLM) and no EVO API, so it costs nothing and needs no network.
+`allpfit_demo` beside it: a demo never touches a configured database or a real Chatwoot.
+The demo forces the offline analyzer (unless asked for the LLM) and no EVO API, so it costs
+nothing and needs no network.
 """
 
 from __future__ import annotations
