@@ -1,0 +1,170 @@
+"""What happens in a demo conversation: the gym-lead scripts, told through `Dialogue`.
+
+WhatsApp leads meet the bot first: greeting, name, goal, fitness level, questions (price,
+hours, location), maybe an objection, then either a trial class booked by the bot or a
+handoff to a human consultant. Leads drop out at any step; the bot closes some of those for
+inactivity. Human chats end resolved (often with a CSAT survey), snoozed or still open, and
+some resolved conversations are reopened days later by the lead. Web-widget visitors talk
+to humans only (no bot on that inbox).
+"""
+
+from __future__ import annotations
+
+from allpfit.demo import phrases
+from allpfit.demo.dialogue import RESOLVED, Dialogue, Stop
+
+RECENT = 10 * 86400
+DROP_CHANCE = 0.07
+
+
+class _Dropped(Exception):
+    """The lead stopped answering."""
+
+
+def play(d: Dialogue, widget: bool) -> None:
+    """Run one whole conversation on `d`; stops quietly at the end of the period."""
+    try:
+        if widget:
+            _widget(d)
+        else:
+            _whatsapp(d)
+        if d.status == RESOLVED and d.rng.random() < 0.09:
+            _reopen(d)
+    except Stop:
+        pass
+
+
+def _step(d: Dialogue) -> None:
+    if d.rng.random() < DROP_CHANCE:
+        raise _Dropped
+
+
+def _whatsapp(d: Dialogue) -> None:
+    rng = d.rng
+    name = d.lead_name
+    d.lead(rng.choice(phrases.GREETINGS), gap=0)
+    if rng.random() < 0.3:
+        d.lead(rng.choice(phrases.QUESTIONS["price"]), gap=rng.randint(2, 20))
+    try:
+        d.bot(rng.choice(phrases.BOT_WELCOME))
+        _step(d)
+        first, last = name, rng.choice(phrases.LAST_NAMES)
+        d.lead(
+            rng.choice(phrases.LEAD_NAME).format(first=first, last=last, first_lower=first.lower())
+        )
+        d.bot(rng.choice(phrases.BOT_ASK_GOAL).format(name=name))
+        _step(d)
+        d.lead(rng.choice(phrases.LEAD_GOAL))
+        d.bot(rng.choice(phrases.BOT_ASK_LEVEL))
+        _step(d)
+        d.lead(rng.choice(phrases.LEAD_LEVEL))
+        if rng.random() < 0.6:
+            d.bot(rng.choice(phrases.BOT_ASK_PERIOD))
+            d.lead(rng.choice(phrases.LEAD_PERIOD))
+        topics = rng.sample(("price", "hours", "location"), rng.randint(1, 3))
+        for topic in topics:
+            _step(d)
+            d.lead(rng.choice(phrases.QUESTIONS[topic]))
+            if rng.random() < 0.2:
+                d.lead(rng.choice(phrases.THANKS[:3]) + "?", gap=rng.randint(5, 40))
+            d.bot(rng.choice(phrases.BOT_ANSWERS[topic]))
+            if topic == "price":
+                d.label("preco")
+        if rng.random() < 0.35:
+            _step(d)
+            objection = rng.choice(phrases.OBJECTIONS)
+            d.lead(objection)
+            d.bot(rng.choice(phrases.BOT_OBJECTION))
+            if any(w in objection for w in ("caro", "salgado", "barata", "desconto")):
+                d.label("objecao_preco")
+        _step(d)
+        if rng.random() < 0.4:
+            ask = rng.choice(phrases.HANDOFF_ASK)
+            d.lead(ask)
+            if "gympass" in ask or "wellhub" in ask:
+                d.label("gympass")
+            d.bot(rng.choice(phrases.BOT_HANDOFF))
+            d.handoff()
+            _human(d)
+            return
+        _trial(d)
+    except _Dropped:
+        if rng.random() < 0.75:
+            d.bot("Como não tivemos retorno, vou encerrar nosso atendimento por aqui. "
+                  "Quando quiser é só chamar! 😉", gap=rng.uniform(2 * 3600, 6 * 3600))  # fmt: skip
+            d.label("sem_resposta")
+            d.resolve(rng.uniform(1, 5))
+
+
+def _trial(d: Dialogue) -> None:
+    rng = d.rng
+    d.lead(rng.choice(phrases.QUESTIONS["trial"]))
+    d.bot(rng.choice(phrases.BOT_ANSWERS["trial"]))
+    if rng.random() < 0.75:
+        day, hour = rng.choice(phrases.DAYS), rng.choice((6, 7, 8, 12, 17, 18, 19, 20))
+        d.lead(rng.choice(phrases.SCHEDULE).format(day=day, hour=hour))
+        d.bot(rng.choice(phrases.BOT_CONFIRM).format(day=day, hour=hour, name=d.lead_name))
+        d.label("aula_experimental")
+        if rng.random() < 0.4:
+            d.label("lead_quente")
+    d.lead(rng.choice(phrases.THANKS))
+    d.bot(rng.choice(phrases.BOT_BYE))
+    if rng.random() < 0.9:
+        d.resolve(rng.uniform(10, 120))
+
+
+def _human(d: Dialogue) -> None:
+    rng = d.rng
+    d.agent(rng.choice(phrases.AGENT_HELLO).format(name=d.lead_name, agent=d.assignee.short))  # type: ignore[union-attr]
+    if rng.random() < 0.3:
+        d.note(rng.choice(phrases.PRIVATE_NOTES))
+    for _ in range(rng.choice((1, 2, 3, 3, 4, 4, 5, 6, 8, 10))):
+        d.lead(rng.choice(phrases.LEAD_AFTER_AGENT))
+        if rng.random() < 0.25:
+            d.lead(rng.choice(phrases.LEAD_AFTER_AGENT), gap=rng.randint(3, 60))
+        d.agent(rng.choice(phrases.AGENT_REPLIES))
+    if rng.random() < 0.15:
+        d.note(rng.choice(phrases.PRIVATE_NOTES))
+    if rng.random() < 0.3:
+        d.label("matriculado")
+        d.label("lead_quente")
+    _finish_human(d)
+
+
+def _finish_human(d: Dialogue) -> None:
+    """Resolve (with a CSAT survey half the time), snooze or leave open. Open and snoozed
+    chats are mostly recent ones, as agents clear their queue over time."""
+    rng = d.rng
+    recent = d.end - d.t < RECENT
+    roll = rng.random()
+    if roll < (0.3 if recent else 0.025):
+        d.agent(rng.choice(phrases.SNOOZE_AGENT))
+        d.snooze()
+        return
+    if roll < (0.5 if recent else 0.07):
+        return  # still open
+    d.agent(rng.choice(phrases.AGENT_BYE).format(name=d.lead_name))
+    if rng.random() < 0.6:
+        d.lead(rng.choice(phrases.THANKS))
+    d.resolve(rng.uniform(30, 1200))
+    if rng.random() < 0.55:
+        d.csat_survey(answer_chance=0.6)
+
+
+def _widget(d: Dialogue) -> None:
+    rng = d.rng
+    d.lead(rng.choice(phrases.WIDGET_GREETINGS), gap=0)
+    if rng.random() < 0.15:
+        return  # nobody answered yet
+    d.assign("sistema")
+    _human(d)
+
+
+def _reopen(d: Dialogue) -> None:
+    """Days later the lead writes again: Chatwoot reopens the resolved conversation."""
+    rng = d.rng
+    d.lead(rng.choice(phrases.REOPEN_LEAD), gap=rng.uniform(86400, 12 * 86400))
+    if d.has_bot:
+        d.bot(f"Oi {d.lead_name}, que bom te ver de novo! Vou te passar para um consultor 😊")
+        d.handoff()
+    _human(d)

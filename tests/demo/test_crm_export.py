@@ -1,0 +1,104 @@
+"""The demo CRM export looks like EVO's and gives the CRM match real work to do."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from allpfit.demo.crm_export import HEADERS, write_demo_members
+from allpfit.demo.generator import GenerationStats
+from tests.demo.conftest import query
+
+Generated = tuple[str, GenerationStats]
+
+
+def national(phone: str) -> str:
+    """Digits without the country code: DDD + subscriber number (8 or 9 digits)."""
+    digits = re.sub(r"\D", "", phone)
+    return digits[2:] if digits.startswith("55") and len(digits) >= 12 else digits
+
+
+def person(phone: str) -> str:
+    """DDD + last 8 digits: the same person with or without the ninth digit."""
+    digits = national(phone)
+    return digits[:2] + digits[-8:]
+
+
+@pytest.fixture(scope="module")
+def export(generated: Generated, tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
+    url, _ = generated
+    path = tmp_path_factory.mktemp("crm") / "clientes.xlsx"
+    count = write_demo_members(url, path, seed=5, share=0.5)
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    assert len(rows) == count + 1
+    return rows
+
+
+@pytest.fixture(scope="module")
+def chatwoot_first(generated: Generated) -> dict[str, tuple[str, datetime]]:
+    url, _ = generated
+    rows = query(url, """
+        SELECT ct.phone_number, min(c.created_at) FROM contacts ct
+        JOIN conversations c ON c.contact_id = ct.id
+        WHERE ct.phone_number IS NOT NULL GROUP BY ct.phone_number
+    """)  # fmt: skip
+    return {person(phone): (phone, first - timedelta(hours=3)) for phone, first in rows}
+
+
+def test_headers_and_cell_types_are_evos(export: list[tuple]) -> None:
+    assert export[0] == HEADERS == ("ID", "Nome", "Celular", "E-mail", "Data Cadastro",
+                                    "Data Conversão")  # fmt: skip
+    data = export[1:]
+    assert all(isinstance(r[0], int) and r[1] for r in data)
+    assert all(isinstance(r[4], date) and isinstance(r[5], datetime) for r in data)
+    assert len({r[0] for r in data}) == len(data)
+
+
+def test_about_the_share_of_contacts_became_members_mostly_after_talking(
+    export: list[tuple], chatwoot_first: dict[str, tuple[str, datetime]]
+) -> None:
+    good = [r for r in export[1:] if len(re.sub(r"\D", "", r[2] or "")) >= 10]
+    matched = [(r, chatwoot_first[person(r[2])]) for r in good if person(r[2]) in chatwoot_first]
+    walk_ins = [r for r in good if person(r[2]) not in chatwoot_first]
+    assert 0.35 * len(chatwoot_first) <= len(matched) <= 0.55 * len(chatwoot_first)
+    assert len(walk_ins) >= 5
+    after = [r for r, (_, first) in matched if first <= r[5] <= first + timedelta(days=31)]
+    before = [r for r, (_, first) in matched if r[5] < first]
+    assert len(after) >= 0.9 * len(matched)
+    assert len(before) >= 1  # already members when they first wrote: not bot conversions
+
+
+def test_phones_are_typed_in_many_ways_and_the_ninth_digit_differs_sometimes(
+    export: list[tuple], chatwoot_first: dict[str, tuple[str, datetime]]
+) -> None:
+    phones = [r[2] for r in export[1:] if r[2]]
+    assert any(re.fullmatch(r"\(\d\d\) \d{4,5}-\d{4}", p) for p in phones)
+    assert any(re.fullmatch(r"\d{11}", p) for p in phones)
+    assert any(re.fullmatch(r"\+55 \d\d \d{4,5}-\d{4}", p) for p in phones)
+    assert any(re.fullmatch(r"55\d{10,11}", p) for p in phones)
+    differs = [
+        p for p in phones
+        if person(p) in chatwoot_first
+        and len(national(p)) != len(national(chatwoot_first[person(p)][0]))
+    ]  # fmt: skip
+    assert differs
+
+
+def test_bad_rows_are_present_for_the_importer_to_report(export: list[tuple]) -> None:
+    phones = [r[2] for r in export[1:]]
+    assert phones.count(None) + phones.count("") >= 1
+    assert "n/a" in phones and "123" in phones
+
+
+def test_same_seed_writes_the_same_file_contents(generated: Generated, tmp_path: Path) -> None:
+    url, _ = generated
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_demo_members(url, a, seed=9)
+    write_demo_members(url, b, seed=9)
+    rows_a = list(openpyxl.load_workbook(a).active.iter_rows(values_only=True))
+    rows_b = list(openpyxl.load_workbook(b).active.iter_rows(values_only=True))
+    assert rows_a == rows_b and len(rows_a) > 10
