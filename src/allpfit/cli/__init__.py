@@ -7,6 +7,7 @@ error's code. Tracebacks are shown only for unexpected failures, or with `--debu
 
 from __future__ import annotations
 
+import logging
 import traceback
 
 import typer
@@ -32,6 +33,7 @@ class AllpfitGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except AllpfitError as exc:
+            logging.getLogger("allpfit.cli").error("%s", exc.message)
             state = ctx.obj if isinstance(ctx.obj, State) else None
             if state is not None and state.debug:
                 err_console.print(traceback.format_exc(), markup=False, highlight=False)

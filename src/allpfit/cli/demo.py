@@ -39,6 +39,7 @@ def demo(
         True, "--dashboard/--no-dashboard", help="Open the dashboard at the end."
     ),
     port: int = typer.Option(8501, "--port", help="Dashboard port."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
 ) -> None:
     """Generate a demo Chatwoot, sync it, analyse the leads, match CRM sales, open the
     dashboard: the whole product on the embedded database, nothing else touched."""
@@ -69,7 +70,7 @@ def demo(
         console.print("Dashboard skipped (--no-dashboard); `allpfit demo` opens it on this data.")
         return
     console.print(f"Dashboard at [bold]http://127.0.0.1:{port}[/]. Ctrl+C stops the demo.")
-    command = streamlit_command(port, "127.0.0.1", open_browser=True)
+    command = streamlit_command(port, "127.0.0.1", open_browser=not no_browser)
     env = child_env(database_url=result.local_url, data_dir=str(settings.data_dir))
     child = subprocess.Popen(command, env=env)
     # A service manager's SIGTERM must not leave Streamlit running without its database.

@@ -92,6 +92,8 @@ def setup_logging(
     console = logging.StreamHandler()
     console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     console.setLevel(console_level or "WARNING")
+    # The CLI logs expected errors for the file and prints them itself: not twice on screen.
+    console.addFilter(lambda record: record.name != "allpfit.cli")
     handlers: list[logging.Handler] = [file_handler, console]
     for handler in handlers:
         handler.addFilter(mask)
