@@ -49,4 +49,6 @@ format: install ## Format the code
 
 bench: install ## Run the benchmarks (minutes; prints figures against in-run baselines)
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/crm.py
 	$(BIN)/python bench/dashboard.py
