@@ -22,7 +22,8 @@ def test_every_setting_is_documented_and_in_env_example(name: str) -> None:
 def local_columns(local) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     rows = local.execute(
         """SELECT table_name, column_name FROM information_schema.columns
-           WHERE table_schema = 'public' AND table_name IN ('conversas_analytics', 'etl_control')
+           WHERE table_schema = 'public'
+             AND table_name IN ('conversas_analytics', 'etl_control', 'conversas_analytics_ai')
            ORDER BY table_name, ordinal_position"""
     ).fetchall()
     columns: dict[str, list[str]] = {}
@@ -37,6 +38,8 @@ def test_every_conversas_analytics_column_is_documented(local_columns) -> None: 
     assert set(local_columns["conversas_analytics"]) <= documented
     for column in local_columns["etl_control"]:
         assert f"`{column}`" in text
+    for column in local_columns["conversas_analytics_ai"]:
+        assert f"`{column}`" in text, column
 
 
 def test_shipped_chatwoot_schema_is_the_shared_reference() -> None:

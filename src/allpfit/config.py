@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     # --- Sync behaviour ---
     timezone: str = Field(
         "America/Sao_Paulo",
-        description="Time zone of the business: day, hour, weekday and period of day.",
+        description="Time zone of the business: day, hour, weekday and period of day, and "
+        "the day from which visit dates (amanhã, sábado) are counted.",
     )
     bot_sender_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,

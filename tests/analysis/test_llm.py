@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -195,3 +196,44 @@ def test_answer_cut_by_the_token_limit_is_re_asked(fake_llm: FakeLLM) -> None:
     cut = json.dumps(valid_profile())[:200]
     fake_llm.then(Reply(content=cut, finish_reason="length"))
     assert analyze(make(fake_llm)).usage.calls == 2
+
+
+BOOKED = Conversation(
+    43,
+    "Rita",
+    (
+        Message("contact", "pode ser amanhã às 19h?", datetime(2026, 6, 10, 13, 0, tzinfo=UTC)),
+        Message("bot", "Agendado! ✅", datetime(2026, 6, 10, 13, 1, tzinfo=UTC)),
+    ),
+)
+VISIT = {"visita_agendada": True, "probabilidade_conversao": 5}
+
+
+def test_visit_date_is_read_and_the_model_sees_local_message_times(fake_llm: FakeLLM) -> None:
+    fake_llm.handler = lambda request: answer(valid_profile(**VISIT, data_visita="2026-06-11"))
+    result = analyze(make(fake_llm, timezone="America/Sao_Paulo"), BOOKED)
+    assert result.profile.data_visita == date(2026, 6, 11)
+    assert "2026-06-10 (quarta-feira) 10:00" in fake_llm.requests[0]["messages"][1]["content"]
+    assert "data_visita" in fake_llm.requests[0]["messages"][0]["content"]
+
+
+def test_malformed_visit_date_is_re_asked_once(fake_llm: FakeLLM) -> None:
+    fake_llm.then(answer(valid_profile(**VISIT, data_visita="amanhã")))
+    fake_llm.handler = lambda request: answer(valid_profile(**VISIT, data_visita="2026-06-11"))
+    result = analyze(make(fake_llm), BOOKED)
+    assert result.profile.data_visita == date(2026, 6, 11) and result.usage.calls == 2
+    assert "data_visita: must be an ISO date" in fake_llm.requests[1]["messages"][-1]["content"]
+
+
+def test_visit_date_outside_the_conversation_is_re_asked_then_fails(fake_llm: FakeLLM) -> None:
+    fake_llm.handler = lambda request: answer(valid_profile(**VISIT, data_visita="2024-06-11"))
+    with pytest.raises(ConversationFailed, match="outside the conversation's dates"):
+        analyze(make(fake_llm), BOOKED)
+    assert len(fake_llm.requests) == 2
+    assert "2026-06-10 to 2027-06-11" in fake_llm.requests[1]["messages"][-1]["content"]
+
+
+def test_visit_date_with_no_visit_is_dropped_without_a_re_ask(fake_llm: FakeLLM) -> None:
+    fake_llm.handler = lambda request: answer(valid_profile(data_visita="2026-06-11"))
+    result = analyze(make(fake_llm), BOOKED)
+    assert result.profile.data_visita is None and result.usage.calls == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -89,3 +90,30 @@ def test_errors_do_not_repeat_free_text_that_may_hold_personal_data() -> None:
         _parse(nome_mapeado_bot="X" * 200, probabilidade_conversao=9)
     assert "XXXX" not in str(err.value)
     assert "got 9" in str(err.value)
+
+
+def test_visit_date_is_an_iso_date_when_a_visit_is_scheduled() -> None:
+    profile = _parse(visita_agendada=True, data_visita="2026-06-12")
+    assert profile.data_visita == date(2026, 6, 12)
+    assert _parse(visita_agendada=True, data_visita=None).data_visita is None
+    assert _parse(visita_agendada=True, data_visita="null").data_visita is None
+    assert _parse().data_visita is None  # answers and fixtures without the field stay valid
+    old = valid_profile()
+    del old["data_visita"]
+    assert parse_profile(json.dumps(old)).data_visita is None
+
+
+@pytest.mark.parametrize(
+    "value", ["12/06/2026", "amanhã", "2026-6-12", "2026-02-30", "2026-06-12T19:00:00", 20260612]
+)
+def test_malformed_visit_date_is_rejected(value: object) -> None:
+    with pytest.raises(ProfileInvalid, match="data_visita: must be an ISO date") as err:
+        _parse(visita_agendada=True, data_visita=value)
+    assert repr(value)[:20] in str(err.value)
+
+
+def test_visit_date_without_a_scheduled_visit_is_dropped() -> None:
+    profile = _parse(visita_agendada=False, data_visita="2026-06-12")
+    assert profile.visita_agendada is False and profile.data_visita is None
+    stored = profile.model_dump()
+    assert stored["data_visita"] is None

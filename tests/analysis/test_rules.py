@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
 from allpfit.analysis.analyzer import Conversation, Message
@@ -191,3 +193,58 @@ def test_objection_drives_the_recommendation_and_the_follow_up() -> None:
     assert profile.probabilidade_conversao == 1
     assert "planos de menor valor" in profile.analise_ia
     assert "orçamento" in profile.sugestao_disparo and "Pedro" in profile.sugestao_disparo
+
+
+def timed(*lines: tuple[str, str]) -> Conversation:
+    """(ISO UTC time, line) pairs; lines as in `chat`."""
+    plain = chat(*(line for _, line in lines))
+    messages = tuple(
+        Message(m.sender, m.text, datetime.fromisoformat(at))
+        for m, (at, _) in zip(plain.messages, lines, strict=True)
+    )
+    return Conversation(1, "Maria", messages)
+
+
+def test_visit_date_comes_from_the_confirmation_in_the_business_time_zone() -> None:
+    conversation = timed(
+        ("2026-06-11T01:00:00+00:00", "quero marcar uma aula experimental"),  # 22h on June 10
+        ("2026-06-11T01:01:00+00:00", "B:Agendado! ✅ Sua aula experimental é amanhã às 19h."),
+    )
+    profile = RuleAnalyzer("America/Sao_Paulo").profile(conversation)
+    assert profile.visita_agendada and profile.data_visita == date(2026, 6, 11)
+    assert "agendada para 11/06/2026" in profile.analise_ia
+    assert RuleAnalyzer("UTC").profile(conversation).data_visita == date(2026, 6, 12)
+
+
+def test_visit_date_falls_back_to_the_messages_around_the_confirmation() -> None:
+    before = timed(
+        ("2026-06-10T13:00:00+00:00", "B:Funcionamos de segunda a sexta das 6h às 22h."),
+        ("2026-06-10T13:01:00+00:00", "pode ser sabado as 9h?"),
+        ("2026-06-10T13:02:00+00:00", "B:Agendado!"),
+    )
+    assert RuleAnalyzer().profile(before).data_visita == date(2026, 6, 13)
+    after = timed(
+        ("2026-06-10T13:00:00+00:00", "agendei a visita"),
+        ("2026-06-10T13:01:00+00:00", "B:Ótimo!"),
+        ("2026-06-10T13:02:00+00:00", "te vejo dia 12 então"),
+    )
+    assert RuleAnalyzer().profile(after).data_visita == date(2026, 6, 12)
+
+
+def test_no_visit_date_without_a_visit_a_day_or_a_time() -> None:
+    cancelled = timed(
+        ("2026-06-10T13:00:00+00:00", "B:Agendado! Sua aula é amanhã às 19h."),
+        ("2026-06-10T13:05:00+00:00", "vou ter que desmarcar, desculpa"),
+    )
+    profile = RuleAnalyzer().profile(cancelled)
+    assert not profile.visita_agendada and profile.data_visita is None
+    no_day = timed(
+        ("2026-06-10T13:00:00+00:00", "quero uma aula experimental"),
+        ("2026-06-10T13:01:00+00:00", "B:Agendado! ✅ Te mando a confirmação."),
+    )
+    profile = RuleAnalyzer().profile(no_day)
+    assert profile.visita_agendada and profile.data_visita is None
+    untimed = chat("quero uma aula", "B:Agendado! ✅ Sua aula experimental é amanhã às 19h.")
+    assert RuleAnalyzer().profile(untimed).data_visita is None  # no message time: unknown
+    talk = timed(("2026-06-10T13:00:00+00:00", "talvez eu passe ai sabado"))
+    assert RuleAnalyzer().profile(talk).data_visita is None

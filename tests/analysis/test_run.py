@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -275,3 +276,50 @@ def test_can_be_called_from_code_that_runs_an_event_loop(
         return run_analysis(local_url, settings)
 
     assert asyncio.run(caller()).analyzed == 3
+
+
+BOOKING = [("contact", "pode ser amanhã às 19h?"),
+           ("bot", "Agendado! ✅ Sua aula experimental é amanhã às 19h.")]  # fmt: skip
+
+
+def visit_dates(conn: psycopg.Connection) -> dict[int, tuple[Any, ...]]:
+    found = rows(conn, "SELECT conversation_id, visita_agendada, data_visita FROM "
+                       "conversas_analytics_ai ORDER BY 1")  # fmt: skip
+    return {r[0]: r[1:] for r in found}
+
+
+def test_visit_date_is_stored_and_old_profiles_get_it_only_on_reanalyze(
+    local_url: str, local: psycopg.Connection, settings: Settings
+) -> None:
+    add_lead(local, 7, BOOKING)  # sent 2026-06-10 10:00 in São Paulo
+    add_lead(local, 8, LEADS[1], minutes_ago=1)
+    run_analysis(local_url, settings)
+    assert visit_dates(local) == {7: (True, date(2026, 6, 11)), 8: (False, None)}
+    # a profile written before the column existed: same content hash, NULL date
+    local.execute("UPDATE conversas_analytics_ai SET data_visita = NULL")
+    assert run_analysis(local_url, settings).analyzed == 0
+    assert visit_dates(local)[7] == (True, None)
+    assert run_analysis(local_url, settings, reanalyze=True).analyzed == 2
+    assert visit_dates(local)[7] == (True, date(2026, 6, 11))
+
+
+def test_visit_date_from_the_llm_is_stored(
+    local_url: str, local: psycopg.Connection, llm_settings: Settings, fake_llm: FakeLLM
+) -> None:
+    add_lead(local, 7, BOOKING)
+    fake_llm.handler = lambda request: answer(
+        valid_profile(visita_agendada=True, probabilidade_conversao=5, data_visita="2026-06-11")
+    )
+    assert run_analysis(local_url, llm_settings).analyzed == 1
+    assert visit_dates(local) == {7: (True, date(2026, 6, 11))}
+    assert "2026-06-10 (quarta-feira) 10:00" in fake_llm.user_texts()[0]
+
+
+def test_the_business_time_zone_sets_the_visit_day(
+    local_url: str, local: psycopg.Connection, settings: Settings
+) -> None:
+    add_lead(local, 7, BOOKING, minutes_ago=12 * 60)  # 01:00 UTC on June 10: still June 9 in SP
+    run_analysis(local_url, settings.model_copy(update={"timezone": "Asia/Tokyo"}))
+    assert visit_dates(local)[7] == (True, date(2026, 6, 11))  # 10:00 on June 10 in Tokyo
+    run_analysis(local_url, settings, reanalyze=True)
+    assert visit_dates(local)[7] == (True, date(2026, 6, 10))

@@ -122,6 +122,7 @@ class Rows:
         condition: str | None = None,
         goal: str | None = None,
         visit: bool = False,
+        visit_date: date | None = None,
         bot_name: str | None = None,
     ) -> None:
         self._insert(
@@ -133,6 +134,7 @@ class Rows:
                 "objetivo": goal,
                 "probabilidade_conversao": probability,
                 "visita_agendada": visit,
+                "data_visita": visit_date,
                 "analise_ia": f"Análise da conversa {conversation_id}",
                 "sugestao_disparo": f"Mensagem sugerida {conversation_id}",
                 "provider": "rules",
@@ -202,7 +204,7 @@ class Expected:
     vendas_trafego: int = 2
     vendas_totais: int = 3
     novos_leads: int = 1
-    visitas_hoje: int = 2
+    visitas_hoje: int = 3
     vendas_hoje: int = 1
     conversas_hoje: int = 3
     conversas_novas: int = 2
@@ -214,14 +216,18 @@ def standard_dataset(conn: psycopg.Connection, today: date = TODAY) -> Expected:
     """Eight conversations, five customers; dates relative to `today` (June 2026 by default).
 
     Lead conversations in range (contact_messages > 0, created in the last 30 days):
-      c1 Ana (101) 20 days ago 10h, bot only, score 5, Iniciante "Emagrecer", visit; sold (A)
+      c1 Ana (101) 20 days ago 10h, bot only, score 5, Iniciante "Emagrecer", visit with no
+         known day ("sem data"); sold (A)
       c2 Ana (101) 15 days ago 15h, human, score 4
       c3 Bruno (102) 18 days ago 20h, bot only, score 2, Sedentário "Ganhar massa", bot name
          "Bruninho"
-      c4 Carla (103) today 09h, human, reopened, score 3, Avançado, visit (first lead: new)
+      c4 Carla (103) today 09h, human, reopened, score 3, Avançado, visit today (first lead:
+         new)
       c7 Bruno (102) today 14h, bot only, no profile (not new: c3 came before)
-    Outside: c5 (104) 41 days ago (bot only, score 5) sold to B with signup in range; c6 (105)
-    no contact message; c8 (106) 30 days ago, reopened, active today, score 1, visit.
+    Outside: c5 (104) 41 days ago (bot only, score 5, visit booked then for today: it counts
+    for today although the conversation is not active today) sold to B with signup in range;
+    c6 (105) no contact message; c8 (106) 30 days ago, reopened, active today, score 1, visit
+    today. Visits for today: c4, c5, c8 = 3 (c1 has no day, so it counts for no day).
     Customers: A signup 10 days ago (conversion), B 25 days ago (sale; no conversion date),
     C today (register only), D 2 days ahead, E conversion 60 days ago (sale in range ignored).
     """
@@ -282,9 +288,23 @@ def standard_dataset(conn: psycopg.Connection, today: date = TODAY) -> Expected:
     )
     rows.profile(2, probability=4, condition="Iniciante", goal="Emagrecer")
     rows.profile(3, probability=2, condition="Sedentário", goal="Ganhar massa", bot_name="Bruninho")
-    rows.profile(4, probability=3, condition="Avançado", goal="Condicionamento", visit=True)
-    rows.profile(5, probability=5, condition="Intermediário", goal="Emagrecer")
-    rows.profile(8, probability=1, visit=True)
+    rows.profile(
+        4,
+        probability=3,
+        condition="Avançado",
+        goal="Condicionamento",
+        visit=True,
+        visit_date=today,
+    )
+    rows.profile(
+        5,
+        probability=5,
+        condition="Intermediário",
+        goal="Emagrecer",
+        visit=True,
+        visit_date=today,
+    )
+    rows.profile(8, probability=1, visit=True, visit_date=today)
     a = rows.customer("Ana Souza", phone="+5511987650001", conversion=ago(10), register=ago(11))
     b = rows.customer("Dora Reis", phone="+5511987650004", sale=ago(25))
     rows.customer("Gabi Nunes", register=today)

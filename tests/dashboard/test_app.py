@@ -94,9 +94,11 @@ def test_overview_shows_the_period_kpis(data: Expected) -> None:
 
 
 def test_daily_page_shows_today(data: Expected) -> None:
-    shown = metrics(run("app_pages/resultados.py"))
+    at = run("app_pages/resultados.py")
+    shown = metrics(at)
     assert shown[texts.KPI_NEW_LEADS] == str(data.novos_leads)
-    assert shown[texts.KPI_VISITS_TODAY] == str(data.visitas_hoje)
+    assert shown["Visitas para hoje"] == str(data.visitas_hoje) == "3"  # exact: no asterisk
+    assert not any("*" in c.value for c in at.caption)
     assert shown[texts.KPI_SALES_TODAY] == str(data.vendas_hoje)
     assert shown[texts.KPI_CONVERSATIONS_TODAY] == str(data.conversas_hoje)
     assert shown[texts.KPI_NEW_CONVERSATIONS] == str(data.conversas_novas)
@@ -122,6 +124,7 @@ def test_lead_filters_narrow_the_table_and_land_in_the_link(data: Expected) -> N
     at.multiselect(key="f_prob").set_value([5]).run()
     table = at.dataframe[0].value
     assert list(table["Probabilidade"]) == ["5"] and at.query_params["prob"] == "5"
+    assert list(table["Data da Visita"]) == [texts.VISIT_NO_DATE]  # c1: visit, day unknown
     at.multiselect(key="f_cond").set_value(["Avançado"]).run()
     assert any(i.value == texts.LEADS_EMPTY for i in at.info)
 

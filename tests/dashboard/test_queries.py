@@ -43,6 +43,29 @@ def test_daily_results_count_today_in_the_business_calendar(
     )
 
 
+def test_visits_count_on_their_own_day_and_visits_without_a_day_on_none(
+    local: psycopg.Connection, expected: Expected
+) -> None:
+    rows = Rows(local)
+    tomorrow = TODAY + timedelta(days=1)
+    rows.conversation(20, contact_id=120, day=TODAY - timedelta(days=2), name="Gil")
+    rows.profile(20, probability=5, visit=True, visit_date=tomorrow)
+    rows.conversation(21, contact_id=121, day=TODAY, hour=16, name="Hana")  # active today
+    rows.profile(21, probability=5, visit=True)  # scheduled, day unknown: counts for no day
+    rows.conversation(22, contact_id=122, day=TODAY, hour=17, name="Ivo", senders="b")
+    rows.profile(22, probability=5, visit=True, visit_date=TODAY)  # no lead message: not a lead
+    assert queries.daily_results(local, TODAY).visitas_hoje == expected.visitas_hoje == 3
+    assert queries.daily_results(local, tomorrow) == queries.DailyResults(0, 1, 0, 0, 0, 0)
+
+
+def test_a_visit_date_without_a_scheduled_visit_is_refused_by_the_table(
+    local: psycopg.Connection,
+) -> None:
+    Rows(local).conversation(30, contact_id=130, day=TODAY)
+    with pytest.raises(psycopg.errors.CheckViolation, match="data_visita"):
+        Rows(local).profile(30, probability=2, visit=False, visit_date=TODAY)
+
+
 def test_daily_results_of_a_quiet_day_are_zero(
     local: psycopg.Connection, expected: Expected
 ) -> None:
@@ -155,6 +178,22 @@ def test_lead_table_columns_and_formatting(local: psycopg.Connection, expected: 
     assert row["Primeiro Contato"] == TODAY.strftime("%d/%m/%Y") + " 09:00"
     assert row["Conversa"].startswith("Lead: Oi, quero saber") and row["Conversa"].endswith("…")
     assert len(row["Conversa"]) == 30
+    assert row["Data da Visita"] == TODAY.strftime("%d/%m/%Y")
+
+
+def test_lead_table_visit_date_column(local: psycopg.Connection, expected: Expected) -> None:
+    page = queries.leads_page(local, LeadFilters(*JUNE), page=1)
+    shown = tables.lead_display(page.rows, tz="America/Sao_Paulo", mask_phones=False, truncate=9)
+    assert list(page.rows["conversation_id"]) == [7, 4, 2, 3, 1]
+    # c7: no profile; c4: visit today; c2, c3: no visit; c1: visit with no known day
+    assert list(shown["Data da Visita"]) == [
+        "",
+        TODAY.strftime("%d/%m/%Y"),
+        "",
+        "",
+        texts.VISIT_NO_DATE,
+    ]
+    assert list(shown.columns)[-2:] == ["Probabilidade", "Data da Visita"]
 
 
 def test_pagination_serves_50_per_page_and_clamps(local: psycopg.Connection) -> None:
@@ -189,7 +228,10 @@ def test_csv_export_has_the_table_columns_and_every_filtered_row(
     reader = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert reader[0] == list(texts.LEAD_COLUMNS)
     assert count == expected.lead_rows == len(reader) - 1
-    ana = [r for r in reader[1:] if r[0] == "Ana Souza" and r[-1] == "4"][0]
+    ana = [r for r in reader[1:] if r[0] == "Ana Souza" and r[-2] == "4"][0]
+    assert ana[-1] == ""  # Data da Visita: no visit in this conversation
+    dated = {r[0]: r[-1] for r in reader[1:] if r[-1]}
+    assert dated == {"Ana Souza": "sem data", "Carla Dias": TODAY.strftime("%d/%m/%Y")}
     assert ana[2] == "+55 11 •••••-0001"
     assert ana[7] == (
         "Lead: Oi, quero saber do plano 0 / Bot: Olá! Sou a assistente 1 / "

@@ -8,11 +8,13 @@ What an analyzer sees is the *transcript*: the contact, bot and agent messages t
 in order, trimmed. System templates, private notes and media-only messages are left out. The
 content hash stored with each profile is computed over exactly this list (in SQL, see
 `store.py`), so metadata-only changes to a conversation never trigger a paid re-analysis.
+Message times travel with the transcript (to resolve visit dates) but stay out of the hash.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, Protocol
 
 from allpfit.analysis.profile import LeadProfile
@@ -23,8 +25,12 @@ SENDERS: tuple[Sender, ...] = ("contact", "bot", "agent")
 
 @dataclass(frozen=True)
 class Message:
+    """One transcript message. `at` (aware, UTC, from message_compiled) is what "amanhã" or
+    "sábado" is relative to; it is not part of the content hash, and None in hand-built tests."""
+
     sender: Sender
     text: str
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -221,3 +221,22 @@ NUMBER_WORDS = {
     "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
     "sete": 7, "oito": 8, "nove": 9, "dez": 10,
 }  # fmt: skip
+
+# --- Visit dates (see `visit_date.py`); matched on folded text that keeps "/" and "-" ---
+DATE_SLANG = {
+    "hj": "hoje", "hje": "hoje", "amnh": "amanha", "amanhan": "amanha", "dps": "depois",
+    "sab": "sabado", "sabad": "sabado", "dom": "domingo", "seg": "segunda",
+    "sext": "sexta",
+}  # fmt: skip
+WEEKDAYS = {  # folded name -> date.weekday()
+    "segunda": 0, "terca": 1, "quarta": 2, "quinta": 3, "sexta": 4, "sabado": 5, "domingo": 6,
+}  # fmt: skip
+WEEKDAY_NUMBERS = {"2": 0, "3": 1, "4": 2, "5": 3, "6": 4}  # "2a feira", "6ª-feira"
+MONTHS = {
+    "janeiro": 1, "jan": 1, "fevereiro": 2, "fev": 2, "marco": 3, "mar": 3, "abril": 4,
+    "abr": 4, "maio": 5, "mai": 5, "junho": 6, "jun": 6, "julho": 7, "jul": 7, "agosto": 8,
+    "ago": 8, "setembro": 9, "set": 9, "outubro": 10, "out": 10, "novembro": 11, "nov": 11,
+    "dezembro": 12, "dez": 12,
+}  # fmt: skip
+# Words after "segunda"/"quinta"... that make it an ordinal, not a weekday ("segunda vez").
+NOT_A_WEEKDAY_AFTER = {"vez", "aula", "opcao", "unidade", "parcela", "mensalidade", "serie"}

@@ -1,8 +1,9 @@
 """LlmAnalyzer: any OpenAI-compatible chat-completions API through the official `openai` client.
 
 One conversation = one chat completion asking for a JSON object, validated into a LeadProfile.
-- Invalid answer (not JSON, value out of range, wrong enum, not 5 paragraphs): ONE re-ask that
-  quotes the validation error; a second invalid answer fails the conversation.
+- Invalid answer (not JSON, value out of range, wrong enum, not 5 paragraphs, a `data_visita`
+  that is not YYYY-MM-DD or falls outside the conversation's dates): ONE re-ask that quotes
+  the validation error; a second invalid answer fails the conversation.
 - Transient HTTP failures (429, 408, 409, 5xx, timeouts, connection errors): retried up to
   ANALYSIS_MAX_RETRIES times, waiting what the server's Retry-After / retry-after-ms says, or
   else exponential backoff with jitter. The client's own retries are off so that every attempt
@@ -20,16 +21,24 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openai
 from openai import AsyncOpenAI
 
 from allpfit.analysis.analyzer import Analysis, Conversation, ConversationFailed, Usage
 from allpfit.analysis.names import lead_name
-from allpfit.analysis.profile import ProfileInvalid, parse_profile
-from allpfit.analysis.prompt import build_messages, estimate_tokens, reask_messages
+from allpfit.analysis.profile import LeadProfile, ProfileInvalid, parse_profile
+from allpfit.analysis.prompt import (
+    DEFAULT_TIMEZONE,
+    build_messages,
+    estimate_tokens,
+    reask_messages,
+)
 from allpfit.analysis.ratelimit import RateLimiter
+from allpfit.analysis.visit_date import local_day
 from allpfit.config import Settings
 from allpfit.errors import AnalysisError, ConfigError
 
@@ -39,6 +48,7 @@ MAX_ANSWER_TOKENS = 1500
 MAX_BACKOFF_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 120.0
 RETRY_STATUSES = {408, 409, 429}
+VISIT_HORIZON = timedelta(days=366)  # a visit booked further ahead than this is a model error
 
 
 class LlmAnalyzer:
@@ -57,8 +67,10 @@ class LlmAnalyzer:
         price_output_per_mtok: float = 0.0,
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         self.model = model
+        self.timezone = timezone
         self.max_retries = max_retries
         self.backoff = backoff
         self.prices = (price_input_per_mtok, price_output_per_mtok)
@@ -88,6 +100,7 @@ class LlmAnalyzer:
             limiter=RateLimiter(
                 settings.analysis_requests_per_minute, settings.analysis_tokens_per_minute
             ),
+            timezone=settings.timezone,
         )
 
     async def aclose(self) -> None:
@@ -95,10 +108,10 @@ class LlmAnalyzer:
 
     async def analyze(self, conversation: Conversation) -> Analysis:
         usage = Usage()
-        messages = build_messages(conversation)
+        messages = build_messages(conversation, self.timezone)
         answer = await self._complete(messages, usage)
         try:
-            profile = parse_profile(answer)
+            profile = self._validated(answer, conversation)
         except ProfileInvalid as first:
             log.debug(
                 "conversation %s: invalid answer, re-asking: %s",
@@ -107,7 +120,7 @@ class LlmAnalyzer:
             )
             answer = await self._complete(reask_messages(messages, answer, str(first)), usage)
             try:
-                profile = parse_profile(answer)
+                profile = self._validated(answer, conversation)
             except ProfileInvalid as second:
                 raise ConversationFailed(
                     f"invalid answer after one re-ask: {second}", usage=usage, attempts=usage.calls
@@ -115,6 +128,23 @@ class LlmAnalyzer:
         if profile.nome_mapeado_bot is None:
             profile = profile.model_copy(update={"nome_mapeado_bot": lead_name(conversation)})
         return Analysis(conversation.conversation_id, profile, usage)
+
+    def _validated(self, answer: str | None, conversation: Conversation) -> LeadProfile:
+        """parse_profile, plus the check only the conversation allows: `data_visita` must lie
+        between the first message's day and a year after the last one. A visit "booked" before
+        the chat began, or in 2031, is the model mis-resolving "sábado" or the year."""
+        profile = parse_profile(answer)
+        if profile.data_visita is None:
+            return profile
+        zone = ZoneInfo(self.timezone)
+        days = [d for d in (local_day(m.at, zone) for m in conversation.messages) if d]
+        if days and not min(days) <= profile.data_visita <= max(days) + VISIT_HORIZON:
+            raise ProfileInvalid(
+                f"data_visita: {profile.data_visita.isoformat()} is outside the conversation's "
+                f"dates ({min(days).isoformat()} to {(max(days) + VISIT_HORIZON).isoformat()}); "
+                "resolve it from the 'quando' of the message that booked the visit, or use null"
+            )
+        return profile
 
     async def _complete(self, messages: list[dict[str, str]], usage: Usage) -> str | None:
         """One successful completion's text, after retries; failures raise."""

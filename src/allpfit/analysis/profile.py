@@ -11,15 +11,24 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONDICOES = ("Sedentário", "Iniciante", "Intermediário", "Avançado")
 OBJETIVOS = ("Perda de peso", "Ganho muscular", "Condicionamento", "Saúde/bem-estar", "Outro")
 PARAGRAPH_TITLES = ("Perfil", "Engajamento", "Interesses", "Objeções", "Recomendação")
 FREE_TEXT = {"nome_mapeado_bot", "analise_ia", "sugestao_disparo"}
 UNKNOWN_WORDS = {"", "null", "none", "desconhecido", "naoinformado", "naoinformada", "nd", "na"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def fold(text: str) -> str:
@@ -70,6 +79,9 @@ class LeadProfile(BaseModel):
     visita_agendada: bool = False
     analise_ia: str = Field(min_length=50, max_length=6000)
     sugestao_disparo: str = Field(min_length=10, max_length=1200)
+    # Day of the scheduled visit in the business time zone; optional so that answers and
+    # fixtures from before the column existed stay valid.
+    data_visita: date | None = None
 
     @field_validator("nome_mapeado_bot", mode="before")
     @classmethod
@@ -110,6 +122,37 @@ class LeadProfile(BaseModel):
         if isinstance(value, str) and fold(value.strip()) in {"sim", "nao"}:
             return fold(value.strip()) == "sim"
         return value
+
+    @field_validator("data_visita", mode="before")
+    @classmethod
+    def _visit_date(cls, value: object) -> date | None:
+        """Strictly YYYY-MM-DD (or a date): "12/06", "amanhã" or a timestamp are re-asked
+        rather than guessed, since a wrong day would put a visit on the wrong dashboard day."""
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            raise ValueError("must be a date (YYYY-MM-DD) or null, not a date and time")
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if _key(text) in UNKNOWN_WORDS:
+                return None
+            if ISO_DATE.fullmatch(text):
+                try:
+                    return date.fromisoformat(text)
+                except ValueError:
+                    pass
+        raise ValueError(f"must be an ISO date YYYY-MM-DD or null, not {value!r}")
+
+    @model_validator(mode="after")
+    def _date_needs_a_visit(self) -> LeadProfile:
+        """A date without a scheduled visit is dropped, not re-asked: `visita_agendada` is the
+        judgement the rubric defines, and a day the lead merely mentioned ("talvez sábado")
+        is not a visit. Dropping keeps the flag authoritative and costs no second call."""
+        if not self.visita_agendada and self.data_visita is not None:
+            self.data_visita = None
+        return self
 
     @field_validator("analise_ia")
     @classmethod

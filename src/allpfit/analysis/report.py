@@ -117,7 +117,8 @@ def _interests(s: Signals) -> str:
     if s.closing:
         parts.append(_join(s.closing))
     if s.visit:
-        parts.append("ficou com visita ou aula experimental agendada")
+        when = f" para {s.visit_date:%d/%m/%Y}" if s.visit_date else ""
+        parts.append(f"ficou com visita ou aula experimental agendada{when}")
     if not parts:
         return "Interesses: não fez perguntas específicas sobre planos, horários ou modalidades."
     return f"Interesses: {'; '.join(parts)}."

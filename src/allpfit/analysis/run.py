@@ -76,7 +76,7 @@ def resolve_provider(settings: Settings, provider: str | None = None) -> str:
 
 def make_analyzer(settings: Settings, provider: str | None = None) -> Analyzer:
     if resolve_provider(settings, provider) == "rules":
-        return RuleAnalyzer()
+        return RuleAnalyzer(settings.timezone)
     if settings.openai_api_key is None:
         raise ConfigError(
             "The openai analysis provider needs an API key, and OPENAI_API_KEY is not set.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -24,13 +25,16 @@ ANALYSIS_LOCK = 7_300_010  # pg_advisory_lock key held for the whole of an analy
 GIVE_UP_AFTER = 3  # runs failing on the same content before a conversation is left alone
 
 # Contact, bot and agent messages with text, in order, trimmed: what the analyzer sees.
-TRANSCRIPT = """
-    SELECT coalesce(jsonb_agg(
-               jsonb_build_array(e.m ->> 'sender', btrim(e.m ->> 'text', E' \\t\\r\\n'))
-               ORDER BY e.ord), '[]'::jsonb) AS transcript
+TRANSCRIPT_MESSAGES = """
     FROM jsonb_array_elements(c.message_compiled) WITH ORDINALITY AS e(m, ord)
     WHERE e.m ->> 'sender' = ANY(%(senders)s)
       AND btrim(coalesce(e.m ->> 'text', ''), E' \\t\\r\\n') <> ''
+"""
+TRANSCRIPT = f"""
+    SELECT coalesce(jsonb_agg(
+               jsonb_build_array(e.m ->> 'sender', btrim(e.m ->> 'text', E' \\t\\r\\n'))
+               ORDER BY e.ord), '[]'::jsonb) AS transcript
+    {TRANSCRIPT_MESSAGES}
 """
 HASH = "encode(sha256(convert_to(t.transcript::text, 'UTF8')), 'hex')"
 
@@ -48,22 +52,31 @@ WHERE c.contact_messages > 0
 ORDER BY c.last_message_at DESC NULLS LAST, c.conversation_id DESC
 """
 
+# The times of the transcript's messages, same filter and order: they are read for the
+# analyzers (visit dates) but kept out of the hash, so profiles made before times were read
+# are not re-analysed and a corrected timestamp never costs a paid call.
+TRANSCRIPT_TIMES = f"""
+    SELECT coalesce(jsonb_agg(e.m -> 'at' ORDER BY e.ord), '[]'::jsonb) AS times
+    {TRANSCRIPT_MESSAGES}
+"""
+
 FETCH = f"""
-SELECT c.conversation_id, c.contact_name, t.transcript, {HASH} AS content_hash
+SELECT c.conversation_id, c.contact_name, t.transcript, {HASH} AS content_hash, tt.times
 FROM conversas_analytics c
 CROSS JOIN LATERAL ({TRANSCRIPT}) t
+CROSS JOIN LATERAL ({TRANSCRIPT_TIMES}) tt
 WHERE c.conversation_id = ANY(%(ids)s)
 """
 
 UPSERT_PROFILE = """
 INSERT INTO conversas_analytics_ai (
     conversation_id, nome_mapeado_bot, condicao_fisica, objetivo, probabilidade_conversao,
-    visita_agendada, analise_ia, sugestao_disparo, provider, modelo_ia, analisado_em,
-    content_hash, prompt_tokens, completion_tokens, cost_usd, run_id)
+    visita_agendada, data_visita, analise_ia, sugestao_disparo, provider, modelo_ia,
+    analisado_em, content_hash, prompt_tokens, completion_tokens, cost_usd, run_id)
 SELECT %(conversation_id)s, %(nome_mapeado_bot)s, %(condicao_fisica)s, %(objetivo)s,
-       %(probabilidade_conversao)s, %(visita_agendada)s, %(analise_ia)s, %(sugestao_disparo)s,
-       %(provider)s, %(modelo_ia)s, now(), %(content_hash)s, %(prompt_tokens)s,
-       %(completion_tokens)s, %(cost_usd)s, %(run_id)s
+       %(probabilidade_conversao)s, %(visita_agendada)s, %(data_visita)s, %(analise_ia)s,
+       %(sugestao_disparo)s, %(provider)s, %(modelo_ia)s, now(), %(content_hash)s,
+       %(prompt_tokens)s, %(completion_tokens)s, %(cost_usd)s, %(run_id)s
 WHERE EXISTS (SELECT 1 FROM conversas_analytics WHERE conversation_id = %(conversation_id)s)
 ON CONFLICT (conversation_id) DO UPDATE SET
     nome_mapeado_bot = EXCLUDED.nome_mapeado_bot,
@@ -71,6 +84,7 @@ ON CONFLICT (conversation_id) DO UPDATE SET
     objetivo = EXCLUDED.objetivo,
     probabilidade_conversao = EXCLUDED.probabilidade_conversao,
     visita_agendada = EXCLUDED.visita_agendada,
+    data_visita = EXCLUDED.data_visita,
     analise_ia = EXCLUDED.analise_ia,
     sugestao_disparo = EXCLUDED.sugestao_disparo,
     provider = EXCLUDED.provider,
@@ -163,19 +177,31 @@ def plan(conn: psycopg.Connection, *, reanalyze: bool, limit: int | None) -> Pla
 def fetch(conn: psycopg.Connection, ids: list[int]) -> list[Conversation]:
     """The conversations with these ids, in the order given (missing ones are left out)."""
     found: dict[int, Conversation] = {}
-    for conversation_id, contact_name, transcript, content_hash in conn.execute(
+    for conversation_id, contact_name, transcript, content_hash, times in conn.execute(
         FETCH, {"senders": list(SENDERS), "ids": ids}
     ):
         messages = tuple(
-            Message(sender, text)  # type: ignore[arg-type]  # SQL keeps only SENDERS
-            for sender, text in _load(transcript)
+            Message(sender, text, _time(at))  # SQL keeps only SENDERS
+            for (sender, text), at in zip(_load(transcript), _load(times), strict=True)
         )
         found[conversation_id] = Conversation(conversation_id, contact_name, messages, content_hash)
     return [found[i] for i in ids if i in found]
 
 
-def _load(value: Any) -> list[list[str]]:
+def _load(value: Any) -> list[Any]:
     return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def _time(value: object) -> datetime | None:
+    """An ISO-8601 `at` from message_compiled as an aware datetime (UTC if no offset);
+    None when missing or unreadable: the visit date is then unknown, not the run broken."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def start_run(

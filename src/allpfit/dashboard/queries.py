@@ -10,7 +10,9 @@ Definitions (docs/dashboard.md):
   every conversation count on the dashboard is over lead conversations;
 - the date range applies to `conversation_date` (creation day in the business time zone) for
   conversation figures, and to the signup date for CRM sales;
-- a CRM customer's signup date is conversion_date, else sale_date, else register_date.
+- a CRM customer's signup date is conversion_date, else sale_date, else register_date;
+- a visit is *for* day X when its profile has visita_agendada and data_visita = X (the visit
+  day the analysis read from the conversation); visits with no known day count for no day.
 """
 
 from __future__ import annotations
@@ -134,15 +136,17 @@ def overview_kpis(conn: psycopg.Connection, start: date, end: date) -> OverviewK
 
 
 def daily_results(conn: psycopg.Connection, today: date) -> DailyResults:
-    """The "today" numbers; `today` is the business date (Settings.timezone), passed in."""
+    """The "today" numbers; `today` is the business date (Settings.timezone), passed in.
+
+    Visits for today are lead conversations whose visit is scheduled for today, however long
+    ago it was booked (index conversas_analytics_ai_visit_date_idx).
+    """
     row = conn.execute(
         f"""
         WITH today AS (
             SELECT ca.conversation_id, ca.contact_id, ca.conversation_date, ca.is_reopened,
-                   COALESCE(ca.last_activity_date, ca.conversation_date) AS active_on,
-                   COALESCE(ai.visita_agendada, false) AS visita_agendada
+                   COALESCE(ca.last_activity_date, ca.conversation_date) AS active_on
             FROM conversas_analytics ca
-            LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
             WHERE ca.contact_messages > 0
               AND (ca.conversation_date = %(today)s OR ca.last_activity_date = %(today)s)
         )
@@ -153,7 +157,10 @@ def daily_results(conn: psycopg.Connection, today: date) -> DailyResults:
                     SELECT 1 FROM conversas_analytics p
                     WHERE p.contact_id = t.contact_id AND p.contact_messages > 0
                       AND p.conversation_date < %(today)s)),
-            (SELECT COUNT(*) FROM today WHERE visita_agendada AND active_on = %(today)s),
+            (SELECT COUNT(*) FROM conversas_analytics_ai ai
+               JOIN conversas_analytics ca USING (conversation_id)
+              WHERE ai.visita_agendada AND ai.data_visita = %(today)s
+                AND ca.contact_messages > 0),
             (SELECT COUNT(*) FROM crm_customers c WHERE {SIGNUP_DATE} = %(today)s),
             (SELECT COUNT(*) FROM today WHERE active_on = %(today)s),
             (SELECT COUNT(*) FROM today WHERE conversation_date = %(today)s),
@@ -323,7 +330,7 @@ LEAD_SELECT = sql.SQL("""
            COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at)
                AS ultima_conversa,
            ca.message_compiled, ai.analise_ia, ai.sugestao_disparo,
-           ai.probabilidade_conversao AS probabilidade
+           ai.probabilidade_conversao AS probabilidade, ai.visita_agendada, ai.data_visita
 """)
 LEAD_ORDER = sql.SQL("""
     ORDER BY COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at) DESC,

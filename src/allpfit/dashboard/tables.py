@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import IO
 
 import pandas as pd
@@ -52,9 +53,23 @@ def lead_display(
             "Análise IA": _texts(rows["analise_ia"]),
             "Sugestão de Disparo": _texts(rows["sugestao_disparo"]),
             "Probabilidade": ["" if pd.isna(v) else str(int(v)) for v in rows["probabilidade"]],
+            "Data da Visita": [
+                texts.visit_date_text(_flag(v), _day(d))
+                for v, d in zip(rows["visita_agendada"], rows["data_visita"], strict=True)
+            ],
         }
     )
     return out[list(texts.LEAD_COLUMNS)]
+
+
+def _flag(value: object) -> bool:
+    """A boolean cell: False for NULL (no profile); numpy and Python booleans alike."""
+    return False if value is None or pd.isna(value) else bool(value)
+
+
+def _day(value: object) -> date | None:
+    """A date cell: None for NULL however pandas spelled it (None, NaN, NaT)."""
+    return value if isinstance(value, date) else None
 
 
 def conversion_display(rows: pd.DataFrame, *, mask_phones: bool) -> pd.DataFrame:

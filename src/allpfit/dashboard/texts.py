@@ -72,14 +72,11 @@ KPI_TOTAL_SALES_HELP = "Clientes do CRM com matrícula no período (todas as ori
 DAILY_TITLE = "Resultados de hoje, {day}"
 KPI_NEW_LEADS = "Novos Leads"
 KPI_NEW_LEADS_HELP = "Contatos cuja primeira conversa (com mensagem do lead) foi hoje."
-KPI_VISITS_TODAY = "Visitas para hoje*"
+KPI_VISITS_TODAY = "Visitas para hoje"
 KPI_VISITS_TODAY_HELP = (
-    "Conversas com visita agendada que tiveram atividade hoje. A IA ainda não extrai a data "
-    "da visita, então este número é uma aproximação."
-)
-VISITS_TODAY_NOTE = (
-    "*Visitas para hoje: conversas com visita agendada e atividade hoje (a data exata da "
-    "visita ainda não é extraída)."
+    "Conversas de leads com visita ou aula experimental agendada para hoje (data lida da "
+    "conversa pela análise de IA). Visitas agendadas sem data identificada não entram aqui: "
+    "aparecem como “sem data” na coluna Data da Visita da página Leads."
 )
 DAILY_EMPTY = "Nenhuma conversa nem matrícula registrada hoje até agora."
 KPI_SALES_TODAY = "Vendas hoje"
@@ -171,7 +168,9 @@ LEAD_COLUMNS = (
     "Análise IA",
     "Sugestão de Disparo",
     "Probabilidade",
+    "Data da Visita",
 )
+VISIT_NO_DATE = "sem data"  # visit scheduled, day unknown (Data da Visita)
 SENDERS = {"contact": "Lead", "bot": "Bot", "agent": "Atendente"}
 CONVERSATION_TRUNCATE = 280
 
@@ -203,6 +202,15 @@ def fmt_date(value: date | None) -> str:
     if value is None:
         return EMPTY
     return value.strftime("%d/%m/%Y")
+
+
+def visit_date_text(scheduled: bool, day: date | None) -> str:
+    """The lead table's Data da Visita: "25/11/2026"; "sem data" when a visit is scheduled
+    but its day is unknown (profiles from before the column, or nothing said); "" when no
+    visit is scheduled or the lead has no profile yet."""
+    if not scheduled:
+        return ""
+    return fmt_date(day) if day is not None else VISIT_NO_DATE
 
 
 def fmt_datetime(value: datetime | None, tz: str) -> str:

@@ -156,20 +156,30 @@ BOT_OBJECTION = (
     "acompanhando de perto. Que tal experimentar antes de decidir?",
     "Sem problemas! Posso te mandar nossas promoções por aqui quando tiver novidade?",
 )
-SCHEDULE = (
-    "pode ser amanha as {hour}h?",
-    "quinta as {hour}h",
+SCHEDULE = (  # {day}: how the lead writes the visit day (see visit_day_words)
+    "pode ser {day} as {hour}h?",
     "{day} as {hour}h da pra mim",
-    "sabado de manha?",
     "qro agendar pra {day} {hour}h",
     "{day} depois do trabalho, tipo {hour}h",
+    "{day} {hour}h pode ser?",
 )
-BOT_CONFIRM = (
+BOT_CONFIRM = (  # {day}: the same day, as the bot writes it
     "Agendado! ✅ Sua aula experimental é {day} às {hour}h. Venha com roupa confortável e "
     "traga uma garrafinha de água 💧",
     "Perfeito, {name}! Te esperamos {day} às {hour}h. Chegue 10 min antes pra conhecer o box 😊",
 )
-DAYS = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "amanhã")
+# The visit day as the lead types it (slang, no accents) and as the bot writes it, by kind.
+LEAD_WEEKDAYS = (
+    ("segunda", "segunda-feira", "seg"), ("terca", "terça", "terça-feira"),
+    ("quarta", "quarta-feira", "4a feira"), ("quinta", "quinta-feira", "quinta feira"),
+    ("sexta", "sexta-feira", "sexta feira"), ("sabado", "sábado", "sab"),
+    ("domingo", "dom", "domingo"),
+)  # fmt: skip
+BOT_WEEKDAYS = ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+                "sábado", "domingo")  # fmt: skip
+LEAD_TODAY = ("hoje", "hj", "hoje mesmo")
+LEAD_TOMORROW = ("amanha", "amanhã", "amnh")
+LEAD_DAY_AFTER = ("depois de amanha", "dps de amanha")
 THANKS = ("obrigada!", "valeu", "blz, obg", "ok obrigado", "show", "👍", "perfeito, ate la",
           "brigadu", "td certo", "combinado!")  # fmt: skip
 BOT_BYE = (

@@ -1,19 +1,23 @@
 """What happens in a demo conversation: the gym-lead scripts, told through `Dialogue`.
 
 WhatsApp leads meet the bot first: greeting, name, goal, fitness level, questions (price,
-hours, location), maybe an objection, then either a trial class booked by the bot or a
-handoff to a human consultant. Leads drop out at any step; the bot closes some of those for
-inactivity. Human chats end resolved (often with a CSAT survey), snoozed or still open, and
-some resolved conversations are reopened days later by the lead. Web-widget visitors talk
+hours, location), maybe an objection, then either a trial class booked by the bot (for a day
+named as people do: "amanhã", "sexta", "dia 12") or a handoff to a human consultant. Leads
+drop out at any step; the bot closes some of those for inactivity. Human chats end resolved
+(often with a CSAT survey), snoozed or still open, and some resolved conversations are
+reopened days later by the lead. Web-widget visitors talk
 to humans only (no bot on that inbox).
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from allpfit.demo import phrases
-from allpfit.demo.dialogue import RESOLVED, Dialogue, Stop
+from allpfit.demo.dialogue import LOCAL_OFFSET, RESOLVED, Dialogue, Stop
 
 RECENT = 10 * 86400
+VISIT_HOURS = (6, 7, 8, 12, 17, 18, 19, 20)
 DROP_CHANCE = 0.07
 
 
@@ -101,9 +105,9 @@ def _trial(d: Dialogue) -> None:
     d.lead(rng.choice(phrases.QUESTIONS["trial"]))
     d.bot(rng.choice(phrases.BOT_ANSWERS["trial"]))
     if rng.random() < 0.75:
-        day, hour = rng.choice(phrases.DAYS), rng.choice((6, 7, 8, 12, 17, 18, 19, 20))
-        d.lead(rng.choice(phrases.SCHEDULE).format(day=day, hour=hour))
-        d.bot(rng.choice(phrases.BOT_CONFIRM).format(day=day, hour=hour, name=d.lead_name))
+        lead_day, bot_day, hour = visit_day_words(d)
+        d.lead(rng.choice(phrases.SCHEDULE).format(day=lead_day, hour=hour))
+        d.bot(rng.choice(phrases.BOT_CONFIRM).format(day=bot_day, hour=hour, name=d.lead_name))
         d.label("aula_experimental")
         if rng.random() < 0.4:
             d.label("lead_quente")
@@ -111,6 +115,38 @@ def _trial(d: Dialogue) -> None:
     d.bot(rng.choice(phrases.BOT_BYE))
     if rng.random() < 0.9:
         d.resolve(rng.uniform(10, 120))
+
+
+def visit_day_words(d: Dialogue) -> tuple[str, str, int]:
+    """The trial class's day as the lead and the bot write it, and its hour.
+
+    The day is 0 to 7 days after the booking, named the way people do ("hoje", "amanhã",
+    "sexta", "dia 12"), always meaning one definite day that the rule analyzer can resolve (a
+    weekday is the next such day, 1-7 days ahead). Half of the bookings made in the six days
+    before `end` are for `end`'s own day, so the demo's "Visitas para hoje" has visits today.
+    """
+    rng = d.rng
+    local_now = d.t + LOCAL_OFFSET
+    today, hour_now = local_now // 86400, local_now // 3600 % 24
+    until_end = (d.end + LOCAL_OFFSET) // 86400 - today
+    later_today = [h for h in VISIT_HOURS if h >= hour_now + 2]
+    if 0 <= until_end <= 6 and rng.random() < 0.5 and (until_end or later_today):
+        ahead = until_end
+    else:
+        ahead = rng.randint(1, 7)
+    hour = rng.choice(later_today if ahead == 0 else VISIT_HOURS)
+    day = date(1970, 1, 1) + timedelta(days=today + ahead)
+    if ahead == 0:
+        return rng.choice(phrases.LEAD_TODAY), "hoje", hour
+    kind = rng.random()
+    if ahead == 1 and kind < 0.6:
+        return rng.choice(phrases.LEAD_TOMORROW), "amanhã", hour
+    if ahead == 2 and kind < 0.3:
+        return rng.choice(phrases.LEAD_DAY_AFTER), "depois de amanhã", hour
+    if kind < 0.8:
+        names = phrases.LEAD_WEEKDAYS[day.weekday()]
+        return rng.choice(names), phrases.BOT_WEEKDAYS[day.weekday()], hour
+    return f"dia {day.day}", f"dia {day.day}", hour
 
 
 def _human(d: Dialogue) -> None:

@@ -70,6 +70,7 @@ st.dataframe(
     key="leads_table",
     column_config={
         "Probabilidade": st.column_config.TextColumn(width="small"),
+        "Data da Visita": st.column_config.TextColumn(width="small"),
         "Conversa": st.column_config.TextColumn(width="large"),
         "Análise IA": st.column_config.TextColumn(width="medium"),
         "Sugestão de Disparo": st.column_config.TextColumn(width="medium"),

@@ -22,6 +22,5 @@ cards = [
 for row in (cards[:3], cards[3:]):
     for column, (label, value, help_text) in zip(st.columns(3), row, strict=True):
         column.metric(label, texts.fmt_int(value), help=help_text, border=True)
-st.caption(texts.VISITS_TODAY_NOTE)
 if daily.conversas_hoje == 0 and daily.vendas_hoje == 0:
     st.info(texts.DAILY_EMPTY)
