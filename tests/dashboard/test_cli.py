@@ -11,11 +11,11 @@ from allpfit.cli import app, dashboard
 
 
 def test_command_runs_the_packaged_app_with_the_dark_theme() -> None:
-    command = dashboard.streamlit_command(8600, "0.0.0.0", open_browser=False)
+    command = dashboard.streamlit_command(8600, "0.0.0.0")
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[4] == str(dashboard.app_path()) and dashboard.app_path().is_file()
     assert "--server.port=8600" in command and "--server.address=0.0.0.0" in command
-    assert "--server.headless=true" in command
+    assert "--server.headless=true" in command  # no first-run e-mail prompt on the terminal
     assert "--theme.base=dark" in command and "--browser.gatherUsageStats=false" in command
 
 

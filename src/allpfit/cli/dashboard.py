@@ -13,6 +13,7 @@ import typer
 
 from allpfit.cli.state import console, err_console, state
 from allpfit.config import mask_url
+from allpfit.dashboard.opener import open_when_ready
 from allpfit.errors import InputError
 
 app = typer.Typer(
@@ -43,7 +44,8 @@ def theme_flags() -> list[str]:
     return flags
 
 
-def streamlit_command(port: int, host: str, open_browser: bool) -> list[str]:
+def streamlit_command(port: int, host: str) -> list[str]:
+    """Always headless: see allpfit.dashboard.opener for how the browser tab is opened."""
     return [
         sys.executable,
         "-m",
@@ -52,7 +54,7 @@ def streamlit_command(port: int, host: str, open_browser: bool) -> list[str]:
         str(app_path()),
         f"--server.port={port}",
         f"--server.address={host}",
-        f"--server.headless={'false' if open_browser else 'true'}",
+        "--server.headless=true",
         *theme_flags(),
     ]
 
@@ -70,7 +72,7 @@ def dashboard(
     if ctx.invoked_subcommand is not None:
         return
     settings = state(ctx).settings()  # fail here, in the terminal, on a bad configuration
-    command = streamlit_command(port, host, open_browser=not no_browser)
+    command = streamlit_command(port, host)
     configured = settings.local_url()
     where = mask_url(configured) if configured else f"embedded database in {settings.data_dir}"
     console.print(f"Dashboard at [bold]http://{host}:{port}[/] (data: {where}). Ctrl+C stops it.")
@@ -78,6 +80,8 @@ def dashboard(
     # On POSIX this process BECOMES Streamlit (exec): a service manager's SIGTERM, or Ctrl+C,
     # reaches the server itself instead of leaving an orphaned child behind.
     sys.stdout.flush()
+    if not no_browser:
+        open_when_ready(host, port)
     if os.name == "posix":
         os.execv(sys.executable, command)
     try:

@@ -16,6 +16,7 @@ from allpfit.cli.ops import print_pipeline
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, state
 from allpfit.config import child_env, mask_url
+from allpfit.dashboard.opener import open_when_ready
 
 app = typer.Typer(help="Run the demo on the embedded database.", invoke_without_command=True)
 
@@ -70,9 +71,11 @@ def demo(
         console.print("Dashboard skipped (--no-dashboard); `allpfit demo` opens it on this data.")
         return
     console.print(f"Dashboard at [bold]http://127.0.0.1:{port}[/]. Ctrl+C stops the demo.")
-    command = streamlit_command(port, "127.0.0.1", open_browser=not no_browser)
+    command = streamlit_command(port, "127.0.0.1")
     env = child_env(database_url=result.local_url, data_dir=str(settings.data_dir))
     child = subprocess.Popen(command, env=env)
+    if not no_browser:
+        open_when_ready("127.0.0.1", port)
     # A service manager's SIGTERM must not leave Streamlit running without its database.
     signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     with contextlib.suppress(KeyboardInterrupt):
