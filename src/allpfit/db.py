@@ -74,7 +74,23 @@ def connect(url: str, *, autocommit: bool = False, **kwargs: object) -> psycopg.
 
 
 def upgrade(conn: psycopg.Connection) -> list[Migration]:
-    """Apply pending migrations on `conn` (autocommit connection); return those applied."""
+    """Apply pending migrations on `conn` (autocommit connection); return those applied.
+
+    A migration that fails (typically: the user may not create tables) rolls back alone and
+    stops the upgrade with an error naming it; earlier ones stay applied."""
+    try:
+        return _upgrade(conn)
+    except psycopg.Error as exc:
+        failing = getattr(exc, "_allpfit_migration", "the migration table")
+        raise LocalDatabaseError(
+            f"Could not apply {failing} to the local analytics database: "
+            f"{str(exc).strip().splitlines()[0]}",
+            hint="Run `allpfit db upgrade` as a user that may create tables in this database "
+            "(e.g. its owner), or grant CREATE on the schema to the configured user.",
+        ) from None
+
+
+def _upgrade(conn: psycopg.Connection) -> list[Migration]:
     applied: list[Migration] = []
     conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
@@ -88,12 +104,16 @@ def upgrade(conn: psycopg.Connection) -> list[Migration]:
         for migration in migrations():
             if migration.version in done:
                 continue
-            with conn.transaction():
-                conn.execute(migration.sql.encode())
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                    (migration.version, migration.name),
-                )
+            try:
+                with conn.transaction():
+                    conn.execute(migration.sql.encode())
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                        (migration.version, migration.name),
+                    )
+            except psycopg.Error as exc:
+                exc._allpfit_migration = f"migration {migration.version:04d} {migration.name}"  # type: ignore[attr-defined]
+                raise
             log.info("applied migration %04d %s", migration.version, migration.name)
             applied.append(migration)
     finally:

@@ -129,3 +129,35 @@ def test_db_upgrade_is_idempotent(cli_env: dict[str, str]) -> None:
     assert result.exit_code == 0, result.output
     assert "is up to date" in result.output
     assert "applied" not in result.output  # the test database is already migrated
+
+
+def test_db_upgrade_without_create_rights_names_the_migration(
+    pg_admin_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    from psycopg import sql
+
+    from allpfit.embedded import with_database
+
+    name = f"test_limited_{tmp_path.name[-8:].lower()}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute("DROP ROLE IF EXISTS allpfit_limited")
+        admin.execute("CREATE ROLE allpfit_limited LOGIN")
+    with psycopg.connect(with_database(pg_admin_url, name), autocommit=True) as owner:
+        owner.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    parts = urlsplit(with_database(pg_admin_url, name))
+    url = urlunsplit(parts._replace(netloc="allpfit_limited@" + parts.netloc.rsplit("@", 1)[-1]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        result = runner.invoke(app, ["db", "upgrade"])
+        assert result.exit_code == 4, result.output
+        assert "Could not apply the migration table" in result.output
+        assert "permission denied" in result.output and "Traceback" not in result.output
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute("DROP ROLE allpfit_limited")
