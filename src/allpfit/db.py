@@ -19,7 +19,7 @@ from psycopg import sql
 
 from allpfit.config import Settings, mask_url
 from allpfit.embedded import server_url, with_database
-from allpfit.errors import LocalDatabaseError
+from allpfit.errors import LocalDatabaseError, MigrationPermissionError
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,8 @@ def upgrade(conn: psycopg.Connection) -> list[Migration]:
         return _upgrade(conn)
     except psycopg.Error as exc:
         failing = getattr(exc, "_allpfit_migration", "the migration table")
-        raise LocalDatabaseError(
+        denied = isinstance(exc, psycopg.errors.InsufficientPrivilege)
+        raise (MigrationPermissionError if denied else LocalDatabaseError)(
             f"Could not apply {failing} to the local analytics database: "
             f"{str(exc).strip().splitlines()[0]}",
             hint="Run `allpfit db upgrade` as a user that may create tables in this database "

@@ -37,6 +37,10 @@ class LocalDatabaseError(AllpfitError):
     exit_code = 4
 
 
+class MigrationPermissionError(LocalDatabaseError):
+    """The local database user may not apply the schema migrations (a read-only user)."""
+
+
 class AlreadyRunningError(AllpfitError):
     """Another run of the same job holds the lock."""
 

@@ -27,7 +27,7 @@ from allpfit.config import Settings, mask_url
 from allpfit.dashboard import queries
 from allpfit.dashboard.queries import DailyResults, Funnel, LeadFilters, OverviewKpis, Page
 from allpfit.dashboard.tables import write_leads_csv
-from allpfit.errors import LocalDatabaseError
+from allpfit.errors import LocalDatabaseError, MigrationPermissionError
 
 CACHE_SECONDS = 300
 CONNECT_TIMEOUT = 10  # seconds; an unreachable host must not hang the page
@@ -53,7 +53,7 @@ def database_url(key: str, _settings: Settings) -> str:
     with db.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
         try:
             db.upgrade(conn)
-        except psycopg.errors.InsufficientPrivilege:
+        except MigrationPermissionError:
             log.warning("no right to apply migrations; the dashboard reads the schema as it is")
     return url
 
