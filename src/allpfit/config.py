@@ -213,6 +213,14 @@ class Settings(BaseSettings):
     schedule_every_hours: int = Field(
         1, ge=1, le=24, description="Run the pipeline every N hours (1 = hourly)."
     )
+    schedule_full_hour: int = Field(
+        3,
+        ge=-1,
+        le=23,
+        description="The scheduled pipeline run in this hour (business time zone) reloads "
+        "everything (`--full`), catching writes committed long after their timestamps; "
+        "-1 = never.",
+    )
     status_max_age_minutes: int = Field(
         120,
         ge=1,

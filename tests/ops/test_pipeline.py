@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from allpfit.cli import app
 from allpfit.config import Settings
-from allpfit.ops.pipeline import run_pipeline
+from allpfit.ops.pipeline import nightly_full_due, run_pipeline
 from allpfit.ops.schedule import run_schedule
 from tests.factories import T0, Chatwoot
 
@@ -78,3 +79,44 @@ def test_pipeline_and_schedule_commands(cli: None, local_url: str) -> None:
     with psycopg.connect(local_url) as conn:
         runs = conn.execute("SELECT triggered_by FROM etl_control ORDER BY id").fetchall()
     assert runs == [("manual",), ("scheduler",)]
+
+
+SP_3AM = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # 03:30 in São Paulo
+
+
+def test_nightly_full_reload_is_due_once_in_the_configured_hour(
+    settings: Settings, leads: None, local_url: str
+) -> None:
+    db_url = local_url
+    assert nightly_full_due(db_url, settings, SP_3AM) is True  # never ran a full reload
+    assert nightly_full_due(db_url, settings, SP_3AM + timedelta(hours=1)) is False
+    never = settings.model_copy(update={"schedule_full_hour": -1})
+    assert nightly_full_due(db_url, never, SP_3AM) is False
+    run_pipeline(settings, triggered_by="manual", full=True, analyze=False, crm=False)
+    now = datetime.now(UTC)
+    this_hour = settings.model_copy(
+        update={"schedule_full_hour": now.astimezone(ZoneInfo(settings.timezone)).hour}
+    )
+    assert nightly_full_due(db_url, this_hour, now) is False  # one succeeded moments ago
+
+
+def test_scheduled_pipeline_picks_full_or_incremental_by_itself(
+    settings: Settings, leads: None, local_url: str
+) -> None:
+    run_pipeline(settings, triggered_by="manual", analyze=False, crm=False)  # first: full
+    hour = datetime.now(ZoneInfo(settings.timezone)).hour
+    at_this_hour = settings.model_copy(update={"schedule_full_hour": hour})
+    other_hour = settings.model_copy(update={"schedule_full_hour": (hour + 1) % 24})
+    run_pipeline(other_hour, triggered_by="scheduler", analyze=False, crm=False)
+    run_pipeline(at_this_hour, triggered_by="scheduler", analyze=False, crm=False)
+    with psycopg.connect(local_url) as conn:
+        types = conn.execute("SELECT load_type FROM etl_control ORDER BY id").fetchall()
+    # the full reload a few seconds ago makes the nightly one not due yet
+    assert types == [("full",), ("incremental",), ("incremental",)]
+    with psycopg.connect(local_url, autocommit=True) as conn:
+        conn.execute("UPDATE etl_control SET started_at = started_at - interval '13 hours'")
+    run_pipeline(at_this_hour, triggered_by="scheduler", analyze=False, crm=False)
+    run_pipeline(at_this_hour, triggered_by="manual", analyze=False, crm=False)
+    with psycopg.connect(local_url) as conn:
+        types = conn.execute("SELECT load_type FROM etl_control ORDER BY id").fetchall()
+    assert types[3:] == [("full",), ("incremental",)]  # manual runs never go full by themselves

@@ -34,7 +34,12 @@ def register(app: typer.Typer) -> None:
 def pipeline(
     ctx: typer.Context,
     triggered_by: Trigger = typer.Option(Trigger.manual, "--triggered-by"),
-    full: bool = typer.Option(False, "--full", help="Full reload for the sync step."),
+    full: bool | None = typer.Option(
+        None,
+        "--full/--incremental",
+        help="Force a full or an incremental sync (default: full only in the scheduler's "
+        "SCHEDULE_FULL_HOUR run).",
+    ),
     analyze: bool = typer.Option(True, "--analyze/--no-analyze", help="Run lead analysis."),
     crm: bool = typer.Option(True, "--crm/--no-crm", help="Run CRM sync (if configured) + match."),
 ) -> None:

@@ -11,7 +11,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from allpfit import db
 from allpfit.config import Settings
@@ -49,14 +51,19 @@ def run_pipeline(
     settings: Settings,
     *,
     triggered_by: str = "scheduler",
-    full: bool = False,
+    full: bool | None = None,
     analyze: bool = True,
     crm: bool = True,
     progress: Progress | None = None,
     source_url: str | None = None,
 ) -> PipelineResult:
-    """Run sync → analysis → CRM sync (when EVO is configured) → CRM match, once."""
+    """Run sync → analysis → CRM sync (when EVO is configured) → CRM match, once.
+
+    `full=None` lets the schedule decide: the scheduler's run in hour SCHEDULE_FULL_HOUR is a
+    full reload (see `nightly_full_due`)."""
     local_url = db.prepare(settings)
+    if full is None:
+        full = triggered_by == "scheduler" and nightly_full_due(local_url, settings)
     source = source_url or settings.source_url()
     outcome = PipelineResult()
 
@@ -111,6 +118,24 @@ def run_pipeline(
             )
         step("crm match", lambda: run_match(local_url, settings), _describe_match)
     return outcome
+
+
+def nightly_full_due(local_url: str, settings: Settings, now: datetime | None = None) -> bool:
+    """True in hour SCHEDULE_FULL_HOUR (business time zone) unless a full reload already
+    succeeded in the last 12 hours. The nightly full reload catches what the incremental
+    overlap window cannot: writes committed long after their timestamps."""
+    if settings.schedule_full_hour < 0:
+        return False
+    local_now = (now or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
+    if local_now.hour != settings.schedule_full_hour:
+        return False
+    with db.connect(local_url) as conn:
+        row = conn.execute(
+            """SELECT max(started_at) FROM etl_control
+               WHERE load_type = 'full' AND status = 'success'"""
+        ).fetchone()
+    last_full = row[0] if row else None
+    return last_full is None or local_now - last_full > timedelta(hours=12)
 
 
 def _describe_analysis(s: AnalysisSummary) -> str:
