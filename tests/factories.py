@@ -153,6 +153,16 @@ class Chatwoot:
             additional_attributes=additional_attributes or {},
         )
 
+    def leads(self, n: int, text: str = "oi") -> list[int]:
+        """`n` conversations, each with a contact ("Lead i", a São Paulo mobile) who wrote
+        `text`; returns the conversation ids."""
+        ids = []
+        for i in range(n):
+            conv = self.conversation(self.contact(f"Lead {i}", f"+55119000000{i:02d}"))
+            self.message(conv, text, at=T0)
+            ids.append(conv)
+        return ids
+
     def csat(
         self,
         conversation_id: int,

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allpfit.cli import app
-from tests.factories import T0, Chatwoot
+from tests.factories import Chatwoot
 
 runner = CliRunner()
 
@@ -19,10 +19,7 @@ runner = CliRunner()
 @pytest.fixture
 def seeded(source_url: str) -> None:
     with psycopg.connect(source_url, autocommit=True) as conn:
-        cw = Chatwoot(conn)
-        for i in range(3):
-            conv = cw.conversation(cw.contact(f"Lead {i}", f"+55119000000{i:02d}"))
-            cw.message(conv, "oi", at=T0)
+        Chatwoot(conn).leads(3)
 
 
 def free_port() -> int:

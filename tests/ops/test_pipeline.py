@@ -15,7 +15,7 @@ from allpfit.cli import app
 from allpfit.config import Settings
 from allpfit.ops.pipeline import nightly_full_due, run_pipeline
 from allpfit.ops.schedule import run_schedule
-from tests.factories import T0, Chatwoot
+from tests.factories import Chatwoot
 
 runner = CliRunner()
 
@@ -23,10 +23,7 @@ runner = CliRunner()
 @pytest.fixture
 def leads(source_url: str) -> None:
     with psycopg.connect(source_url, autocommit=True) as conn:
-        cw = Chatwoot(conn)
-        for i in range(3):
-            conv = cw.conversation(cw.contact(f"Lead {i}", f"+55119876543{i:02d}"))
-            cw.message(conv, "Oi! Quanto custa a mensalidade? Quero agendar uma visita", at=T0)
+        Chatwoot(conn).leads(3, "Oi! Quanto custa a mensalidade? Quero agendar uma visita")
 
 
 def test_pipeline_runs_every_step_in_order(settings: Settings, leads: None, local_url: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from allpfit.errors import AlreadyRunningError
 from allpfit.sync.run import run_sync
-from tests.factories import T0, Chatwoot
+from tests.factories import Chatwoot
 
 KILLER = textwrap.dedent(
     """
@@ -28,19 +28,13 @@ KILLER = textwrap.dedent(
 )
 
 
-def _seed(cw: Chatwoot, n: int) -> None:
-    for i in range(n):
-        conv = cw.conversation(cw.contact(f"Lead {i}", f"+55119000000{i:02d}"))
-        cw.message(conv, f"mensagem {i}", at=T0)
-
-
 @pytest.mark.parametrize("phase", ["extract", "load"])
 def test_killed_run_changes_nothing_and_the_next_run_finishes_the_job(
     phase: str, cw: Chatwoot, source_url: str, local_url: str, local: psycopg.Connection
 ) -> None:
-    _seed(cw, 3)
+    cw.leads(3)
     first = run_sync(local_url, source_url)
-    _seed(cw, 2)
+    cw.leads(2)
     killed = subprocess.run(
         [sys.executable, "-c", KILLER, local_url, source_url, phase], capture_output=True
     )
@@ -62,7 +56,7 @@ def test_killed_run_changes_nothing_and_the_next_run_finishes_the_job(
 def test_a_second_concurrent_run_is_refused_with_a_clear_message(
     cw: Chatwoot, source_url: str, local_url: str, local: psycopg.Connection
 ) -> None:
-    _seed(cw, 2)
+    cw.leads(2)
     inside, release = threading.Event(), threading.Event()
     outcome: list[object] = []
 
@@ -90,7 +84,7 @@ def test_a_second_concurrent_run_is_refused_with_a_clear_message(
 def test_source_missing_a_column_fails_naming_it_and_is_recorded(
     cw: Chatwoot, source_url: str, local_url: str, local: psycopg.Connection
 ) -> None:
-    _seed(cw, 1)
+    cw.leads(1)
     cw.execute("ALTER TABLE conversations DROP COLUMN cached_label_list")
     cw.execute("ALTER TABLE messages DROP COLUMN private")
     from allpfit.errors import SourceError

@@ -81,7 +81,7 @@ def run_demo(
         source_url=source_url,
         local_url=local_url,
         generated=generated,
-        conversations=_conversation_count(source_url),
+        conversations=conversations if generated else existing,
         members_file=members_file,
         members_imported=imported.inserted + imported.updated + imported.unchanged,
         pipeline=pipeline,

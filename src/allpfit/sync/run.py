@@ -131,12 +131,9 @@ def _run(
     progress: Progress | None,
     started: float,
 ) -> SyncResult:
-    params = options.params()
     with chatwoot.connect(source_url) as source, db.connect(local_url) as local:
         try:
-            return _load(
-                source, local, run_id, load_type, previous, params, options, progress, started
-            )
+            return _load(source, local, run_id, load_type, previous, options, progress, started)
         except psycopg.Error as exc:
             if exc.pgconn is source.pgconn:
                 raise _SourceFailure(exc) from exc
@@ -157,11 +154,11 @@ def _load(
     run_id: int,
     load_type: Mode,
     previous: datetime | None,
-    params: dict[str, object],
     options: SyncOptions,
     progress: Progress | None,
     started: float,
 ) -> SyncResult:
+    params = options.params()
     with source.transaction(), local.transaction():
         chatwoot.check_schema(source)
         naive_end = source.execute(queries.NOW_UTC).fetchone()[0]  # type: ignore[index]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allpfit.dashboard import data, sidebar, texts
+from allpfit.dashboard import cards, data, sidebar, texts
 
 view = sidebar.view()
 st.title(texts.PAGE_DAILY)
 st.subheader(texts.DAILY_TITLE.format(day=texts.fmt_date(view.today)))
 
 daily = data.daily_results(view.url, view.today)
-cards = [
+kpi_cards = [
     (texts.KPI_NEW_LEADS, daily.novos_leads, texts.KPI_NEW_LEADS_HELP),
     (texts.KPI_VISITS_TODAY, daily.visitas_hoje, texts.KPI_VISITS_TODAY_HELP),
     (texts.KPI_SALES_TODAY, daily.vendas_hoje, texts.KPI_SALES_TODAY_HELP),
@@ -19,8 +19,6 @@ cards = [
     (texts.KPI_NEW_CONVERSATIONS, daily.conversas_novas, texts.KPI_NEW_CONVERSATIONS_HELP),
     (texts.KPI_REOPENED, daily.conversas_reabertas, texts.KPI_REOPENED_HELP),
 ]
-for row in (cards[:3], cards[3:]):
-    for column, (label, value, help_text) in zip(st.columns(3), row, strict=True):
-        column.metric(label, texts.fmt_int(value), help=help_text, border=True)
+cards.kpi_grid(kpi_cards)
 if daily.conversas_hoje == 0 and daily.vendas_hoje == 0:
     st.info(texts.DAILY_EMPTY)

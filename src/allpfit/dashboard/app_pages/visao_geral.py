@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allpfit.dashboard import charts, data, sidebar, texts
+from allpfit.dashboard import cards, charts, data, sidebar, texts
 
 view = sidebar.view()
 st.title(texts.PAGE_OVERVIEW)
 st.caption(f"{texts.PERIOD}: {texts.fmt_date(view.start)} a {texts.fmt_date(view.end)}")
 
 kpis = data.overview_kpis(view.url, view.start, view.end)
-cards = [
+kpi_cards = [
     (texts.KPI_CONTACTS, kpis.total_contatos, texts.KPI_CONTACTS_HELP),
     (texts.KPI_AI, kpis.conversas_ia, texts.KPI_AI_HELP),
     (texts.KPI_HUMAN, kpis.conversas_humanas, texts.KPI_HUMAN_HELP),
@@ -19,9 +19,7 @@ cards = [
     (texts.KPI_TRAFFIC_SALES, kpis.vendas_trafego, texts.KPI_TRAFFIC_SALES_HELP),
     (texts.KPI_TOTAL_SALES, kpis.vendas_totais, texts.KPI_TOTAL_SALES_HELP),
 ]
-for row in (cards[:3], cards[3:]):
-    for column, (label, value, help_text) in zip(st.columns(3), row, strict=True):
-        column.metric(label, texts.fmt_int(value), help=help_text, border=True)
+cards.kpi_grid(kpi_cards)
 
 left, right = st.columns([3, 2])
 left.plotly_chart(
