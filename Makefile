@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
+ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install chromium demo test lint format bench
@@ -19,8 +20,8 @@ $(BIN)/allpfit: pyproject.toml
 
 install: $(BIN)/allpfit ## Create .venv and install the project with its dev tools
 
-demo: install ## Run the demo: embedded database, generated Chatwoot data, sync, dashboard
-	$(BIN)/allpfit demo
+demo: install ## Run the demo (options: make demo ARGS="--no-browser --port 8502")
+	$(BIN)/allpfit demo $(ARGS)
 
 chromium: ## Make sure Debian's Chromium is installed (the dashboard browser test drives it)
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; \

@@ -85,7 +85,7 @@ def build(url: str, customers: int, conversations: int, rng: random.Random) -> N
         conv_rows.write(
             f"{cid}\t1\tresolved\t{phone}\t{at.isoformat()}\t{at.isoformat()}\t"
             f"{local.date()}\t{local.hour}\t{local.isoweekday() % 7}\t"
-            f"{'t' if local.isoweekday() >= 6 else 'f'}\tmanha\n"
+            f"{'t' if local.isoweekday() >= 6 else 'f'}\tmanha\t1\n"
         )
     with db.connect(url) as conn, conn.cursor() as cur:
         with cur.copy(
@@ -96,7 +96,8 @@ def build(url: str, customers: int, conversations: int, rng: random.Random) -> N
         with cur.copy(
             "COPY conversas_analytics (conversation_id, account_id, status, contact_phone, "
             "conversation_created_at, conversation_updated_at, conversation_date, "
-            "conversation_hour, conversation_weekday, is_weekend, period_of_day) FROM STDIN"
+            "conversation_hour, conversation_weekday, is_weekend, period_of_day, "
+            "contact_messages) FROM STDIN"  # leads (is_lead): the contact wrote
         ) as copy:
             copy.write(conv_rows.getvalue())
         conn.commit()

@@ -34,10 +34,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pgserver
 import psycopg
 
-from allpfit import db
+from allpfit import db, embedded
 from allpfit.dashboard import queries
 from allpfit.dashboard.queries import LeadFilters
 from allpfit.embedded import with_database
@@ -282,11 +281,8 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="allpfit-bench-dashboard-"))
     today = datetime.now(TZ).date()
-    server = None
     try:
-        (workdir / "data").mkdir()
-        server = pgserver.get_server(workdir / "data" / "pgdata", cleanup_mode="stop")
-        admin = str(server.get_uri())
+        admin = embedded.server_url(workdir / "data")
         db.ensure_database(admin, "bench")
         url = with_database(admin, "bench")
         with psycopg.connect(url, autocommit=True) as conn:
@@ -312,8 +308,7 @@ def main() -> None:
         if args.keep:
             print(f"Kept {workdir}")
         else:
-            if server is not None:
-                server.cleanup()
+            embedded.stop(workdir / "data")
             shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -101,7 +101,10 @@ def baseline(source_url: str, local_url: str) -> tuple[float, int]:
         described = source.execute(f"SELECT * FROM ({query}) q LIMIT 0", params).description
         columns = [d.name for d in described or []]
         local.execute("DROP TABLE IF EXISTS baseline_copy")
-        local.execute("CREATE TABLE baseline_copy (LIKE conversas_analytics INCLUDING DEFAULTS)")
+        local.execute(
+            "CREATE TABLE baseline_copy "
+            "(LIKE conversas_analytics INCLUDING DEFAULTS INCLUDING GENERATED)"
+        )
         copy_in = sql.SQL("COPY baseline_copy ({}) FROM STDIN").format(
             sql.SQL(", ").join(map(sql.Identifier, columns))
         )

@@ -56,6 +56,20 @@ def pg_admin_url() -> Iterator[str]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture
+def embedded_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """DATA_DIR (also set in the environment) for a test that starts its own embedded server.
+
+    Outside pytest's tmp folders: as root the server runs as user `pgserver`, which must be able
+    to walk the path, and every pytest session that starts meanwhile (a second terminal, CI)
+    resets pytest's base folder to mode 0700, failing initdb halfway."""
+    folder = Path(tempfile.mkdtemp(prefix="allpfit-test-data-"))
+    monkeypatch.setenv("DATA_DIR", str(folder / "data"))
+    yield folder / "data"
+    stop(folder / "data")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def _templates(pg_admin_url: str) -> None:
     _recreate(pg_admin_url, SOURCE_TEMPLATE)

@@ -12,25 +12,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Masking uses libpq's own parsing; see allpfit.redaction.
+from allpfit.redaction import mask_url as mask_url
+
 DEFAULT_DATA_DIR = Path(".allpfit")
-
-
-def mask_url(url: str) -> str:
-    """Return `url` with its password replaced by `***`, for logs and messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
 
 
 def _build_url(
@@ -108,6 +98,13 @@ class Settings(BaseSettings):
         description="Each incremental run re-reads changes this far before the last watermark, "
         "so rows committed late with older timestamps are not lost.",
     )
+    sync_max_deleted_fraction: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="A sync that would mark more than this share of the conversations as "
+        "deleted in Chatwoot is refused (exit 8) unless run with --allow-mass-delete.",
+    )
 
     # --- Lead analysis ---
     openai_api_key: SecretStr | None = Field(
@@ -139,7 +136,10 @@ class Settings(BaseSettings):
         "conversation is recorded as failed.",
     )
     analysis_timeout_seconds: float = Field(
-        60.0, gt=0, description="Timeout of one LLM call, in seconds."
+        60.0,
+        gt=0,
+        description="Deadline of one LLM call as a whole (the full answer, not per read), in "
+        "seconds.",
     )
     analysis_backoff_seconds: float = Field(
         1.0,
@@ -191,7 +191,10 @@ class Settings(BaseSettings):
         description="Records per EVO API page (`take`); EVO caps members at 50, sales at 100.",
     )
     evo_timeout_seconds: float = Field(
-        30.0, gt=0, description="Timeout of one EVO API request, in seconds."
+        30.0,
+        gt=0,
+        description="Deadline of one EVO API request as a whole (the full answer, not per "
+        "read), in seconds.",
     )
     evo_max_retries: int = Field(
         5,
@@ -199,6 +202,18 @@ class Settings(BaseSettings):
         le=20,
         description="Retries of one EVO request on 429/5xx/timeouts/connection errors (backoff "
         "doubling from 1 s, Retry-After honoured).",
+    )
+    evo_max_pages: int = Field(
+        2000,
+        ge=1,
+        description="Most pages read from one EVO listing (members or sales); a longer listing "
+        "stops the sync with an error. 2,000 pages = 100,000 members at 50 per page.",
+    )
+    evo_sync_timeout_seconds: float = Field(
+        7200.0,
+        gt=0,
+        description="Deadline of a whole EVO sync (every page, wait and retry), in seconds; "
+        "past it the sync stops with an error and writes nothing.",
     )
     crm_same_day_is_conversion: bool = Field(
         True,
@@ -269,7 +284,9 @@ class Settings(BaseSettings):
     # --- Derived values ---
     @property
     def source_configured(self) -> bool:
-        return self.source_database_url is not None or self.source_db_host is not None
+        """A Chatwoot is configured, or recorded by `allpfit demo` (see `recorded_source`)."""
+        explicit = self.source_database_url is not None or self.source_db_host is not None
+        return explicit or self.recorded_source() is not None
 
     @property
     def local_embedded(self) -> bool:
@@ -281,12 +298,17 @@ class Settings(BaseSettings):
         if self.source_database_url is not None:
             return self.source_database_url.get_secret_value()
         if self.source_db_host is None:
+            from allpfit import embedded
             from allpfit.errors import ConfigError
 
+            recorded = self.recorded_source()
+            if recorded is not None:
+                return embedded.with_database(embedded.server_url(self.data_dir), recorded)
             raise ConfigError(
                 "The Chatwoot source database is not configured.",
                 hint="Set SOURCE_DATABASE_URL, or SOURCE_DB_HOST/PORT/NAME/USER/PASSWORD, "
-                "in the environment or in .env (see .env.example).",
+                "in the environment or in .env (see .env.example); or run `allpfit demo` "
+                "to try the product on a generated Chatwoot.",
             )
         return _build_url(
             self.source_db_host,
@@ -295,6 +317,16 @@ class Settings(BaseSettings):
             self.source_db_user,
             self.source_db_password,
         )
+
+    def recorded_source(self) -> str | None:
+        """The embedded Chatwoot database `allpfit demo` recorded in DATA_DIR/source.json, used
+        when no source is configured. Only while the local database is the embedded one too:
+        a configured analytics database never receives the demo's conversations."""
+        if not self.local_embedded:
+            return None
+        from allpfit import embedded
+
+        return embedded.recorded_source(self.data_dir)
 
     def local_url(self) -> str | None:
         """The configured local URL, or None when the embedded database is to be used."""

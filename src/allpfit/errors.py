@@ -67,3 +67,10 @@ class CrmError(AllpfitError):
 
 class Retryable:
     """Marker mixin: the failure is transient (HTTP 429/5xx, timeout) and may be retried."""
+
+
+class MassRemovalRefused(AllpfitError):
+    """A run would delete or mark a large share of existing rows (an empty or wrong source,
+    a truncated listing): refused before anything is written, unless explicitly allowed."""
+
+    exit_code = 8

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
 import pytest
 
 from allpfit.analysis.analyzer import Analysis, Conversation, ConversationFailed, Message
 from allpfit.analysis.llm import LlmAnalyzer
 from allpfit.analysis.prompt import CLOSE_TAG, OPEN_TAG
+from allpfit.analysis.run import run_analysis
+from allpfit.config import Settings
 from allpfit.errors import AnalysisError
+from tests.analysis.conftest import add_lead
 from tests.fakes.llm_server import FakeLLM, Reply, answer, valid_profile
 
 CONVERSATION = Conversation(
@@ -162,11 +168,95 @@ def test_exhausted_quota_is_not_retried(fake_llm: FakeLLM) -> None:
 
 
 def test_server_without_response_format_support_is_asked_without_it(fake_llm: FakeLLM) -> None:
-    fake_llm.reject_response_format = True
+    fake_llm.reject_response_format = True  # 400 with param "response_format"
     analyzer = make(fake_llm)
     assert analyze(analyzer).profile.probabilidade_conversao == 4
     assert ["response_format" in r for r in fake_llm.requests] == [True, False]
     assert analyzer.json_mode is False
+
+
+def test_a_400_naming_response_format_without_a_param_turns_json_mode_off(
+    fake_llm: FakeLLM,
+) -> None:
+    fake_llm.then(Reply(status=400, error="Unrecognized request argument: response_format"))
+    analyzer = make(fake_llm)
+    assert analyze(analyzer).profile.probabilidade_conversao == 4
+    assert ["response_format" in r for r in fake_llm.requests] == [True, False]
+    assert analyzer.json_mode is False
+
+
+@pytest.mark.parametrize(
+    ("error", "param"),
+    [
+        ("Invalid JSON in request body: Expecting value: line 1 column 1", None),
+        ("We could not parse the JSON body of your request.", None),
+        ("'messages' must contain the word 'json' to use 'response_format'", "messages"),
+    ],
+    ids=["invalid-json", "parse-json", "other-param"],
+)
+def test_a_400_about_anything_else_keeps_json_mode_and_fails_the_conversation(
+    fake_llm: FakeLLM, error: str, param: str | None
+) -> None:
+    fake_llm.then(Reply(status=400, error=error, param=param))
+    analyzer = make(fake_llm)
+    with pytest.raises(ConversationFailed, match="rejected the request: HTTP 400"):
+        analyze(analyzer)
+    assert len(fake_llm.requests) == 1  # not re-sent without response_format
+    assert analyzer.json_mode is True
+
+
+def test_a_trickling_server_is_cut_off_at_the_whole_call_deadline(fake_llm: FakeLLM) -> None:
+    """One byte every 20 ms: each read succeeds long before any per-read timeout, and the
+    ~1 KB answer would take about 20 s per attempt. The 0.5 s deadline covers the whole call."""
+    fake_llm.trickle = 0.02
+    started = time.monotonic()
+    with pytest.raises(ConversationFailed, match=r"gave up after 2 attempts: timed out") as err:
+        analyze(make(fake_llm, timeout=0.5, max_retries=1, sleep=Sleeps()))
+    assert time.monotonic() - started < 3.0
+    assert len(fake_llm.requests) == 2 and err.value.attempts == 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply(raw="<html>\n<h1>502 Bad Gateway</h1>\n</html>", content_type="text/html"),
+         "not a chat completion (text: '<html> <h1>502 Bad Gateway</h1> </html>')"),
+        (Reply(raw="{\"choices\": [", content_type="application/json"), "body that is not JSON"),
+        (Reply(raw='{"ok": true}'), "not a chat completion"),
+    ],
+    ids=["html", "broken-json", "other-json"],
+)  # fmt: skip
+def test_a_200_that_is_not_a_chat_completion_fails_with_one_line(
+    fake_llm: FakeLLM, reply: Reply, reason: str
+) -> None:
+    fake_llm.then(reply)
+    with pytest.raises(ConversationFailed) as err:
+        analyze(make(fake_llm, sleep=Sleeps()))
+    assert reason in err.value.message and "\n" not in err.value.message
+    assert len(fake_llm.requests) == 1
+
+
+def test_a_run_records_a_non_json_answer_as_one_failure_without_a_traceback(
+    local_url: str,
+    local: psycopg.Connection,
+    llm_settings: Settings,
+    fake_llm: FakeLLM,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    add_lead(local, 7, [("contact", "quanto custa?")])
+    add_lead(local, 8, [("contact", "tem aula de manhã?")], minutes_ago=1)
+    fake_llm.handler = lambda request: Reply(raw="Internal proxy page", content_type="text/plain")
+    with caplog.at_level(logging.DEBUG):
+        summary = run_analysis(local_url, llm_settings)
+    assert (summary.analyzed, summary.failed) == (0, 2)
+    failures = local.execute(
+        "SELECT conversation_id, error_message FROM analysis_failures ORDER BY 1"
+    ).fetchall()
+    assert [f[0] for f in failures] == [7, 8]
+    for _, message in failures:
+        assert message.startswith("the LLM server answered HTTP 200 with something that is not")
+        assert "\n" not in message
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback logged or printed
 
 
 def test_timeouts_are_retried_then_recorded(fake_llm: FakeLLM) -> None:

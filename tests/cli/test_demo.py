@@ -4,31 +4,66 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from allpfit.cli import app
-from allpfit.embedded import server_url, stop, with_database
+from allpfit.cli import demo as demo_cmd
+from allpfit.cli.progress import LABELS
+from allpfit.embedded import server_url, with_database
+from allpfit.progress import Progress
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+def demo_dir(embedded_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("OPENAI_API_KEY", "sk-demo-must-not-be-used")
-    yield tmp_path / "data"
-    stop(tmp_path / "data")
+    return embedded_dir
 
 
-def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(demo_dir: Path) -> None:
+@pytest.fixture
+def phases(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The phase of every progress event the demo command's bars receive, in order."""
+    seen: list[str] = []
+    real = demo_cmd.progress_bar
+
+    @contextmanager
+    def recording(*args: Any, **kwargs: Any) -> Iterator[Progress]:
+        with real(*args, **kwargs) as update:
+
+            def both(phase: str, done: int, total: int | None) -> None:
+                seen.append(phase)
+                update(phase, done, total)
+
+            yield both
+
+    monkeypatch.setattr(demo_cmd, "progress_bar", recording)
+    return seen
+
+
+def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(
+    demo_dir: Path, phases: list[str]
+) -> None:
     first = runner.invoke(app, ["demo", "--conversations", "80", "--no-dashboard"])
     assert first.exit_code == 0, first.output
     assert "80 conversations (generated now)" in first.output
+    # every step under its own label, in the order it ran (statistics is not "Analysing leads")
+    order = list(dict.fromkeys(phases))
+    assert order == ["generate", "index", "statistics", "read", "extract", "load", "analyze"]
+    labels = [LABELS[phase] for phase in order]
+    assert len(set(labels)) == len(labels) and labels[-1] == "Analysing leads"
+    unwrapped = first.output.replace("\n", "")  # rich wraps long lines, paths included
+    rejected = re.search(r"(\d+) rows rejected \(listed in\s*(\S+?\.csv)\)", unwrapped)
+    assert rejected is not None and int(rejected[1]) > 0, first.output
+    assert Path(rejected[2]).exists()
+    assert "now this folder's source" in " ".join(first.output.split())
     for step in ("sync", "analysis", "crm match"):
         assert step in first.output
     local = with_database(server_url(demo_dir), "allpfit_analytics")  # the embedded default
@@ -56,7 +91,28 @@ def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(demo_dir: Pa
     assert re.search(r"rows in conversas_analytics\s+│\s+80\b", status.output), status.output
 
 
-def test_demo_serves_the_dashboard_and_stops_it_on_sigterm(tmp_path: Path) -> None:
+def test_after_the_demo_the_sync_finds_its_chatwoot_with_nothing_configured(
+    demo_dir: Path,
+) -> None:
+    assert runner.invoke(app, ["demo", "-n", "20", "--no-dashboard"]).exit_code == 0
+    record = (demo_dir / "source.json").read_text()
+    assert "chatwoot_demo" in record and "postgresql" not in record  # a name, never a URL
+    with psycopg.connect(with_database(server_url(demo_dir), "chatwoot_demo")) as conn:
+        conn.execute("UPDATE conversations SET status = 1, updated_at = now() WHERE id <= 3")
+    synced = runner.invoke(app, ["etl", "run"])  # no SOURCE_* set (tests/conftest.py)
+    assert synced.exit_code == 0, synced.output
+    assert "20 read" not in synced.output  # incremental: only the changed ones
+    piped = runner.invoke(app, ["pipeline", "--no-analyze", "--no-crm"])
+    assert piped.exit_code == 0, piped.output
+    local = with_database(server_url(demo_dir), "allpfit_analytics")
+    with psycopg.connect(local) as conn:
+        runs = conn.execute("SELECT triggered_by, status FROM etl_control ORDER BY id").fetchall()
+    assert runs == [("demo", "success"), ("manual", "success"), ("manual", "success")]
+
+
+def test_demo_serves_the_dashboard_and_stops_it_on_sigterm(
+    tmp_path: Path, embedded_dir: Path
+) -> None:
     """The real command in its own process: the page answers, SIGTERM leaves nothing behind."""
     import os
     import signal
@@ -69,7 +125,7 @@ def test_demo_serves_the_dashboard_and_stops_it_on_sigterm(tmp_path: Path) -> No
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    env = {**os.environ, "DATA_DIR": str(embedded_dir)}
     command = [sys.executable, "-m", "allpfit", "demo", "-n", "30", "--port", str(port)]
     demo = subprocess.Popen(
         [*command, "--no-browser"], cwd=tmp_path, env=env,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allpfit.cli import app
+from tests.conftest import SOURCE_TEMPLATE, _clone
 from tests.factories import Chatwoot
 
 runner = CliRunner()
@@ -158,3 +160,80 @@ def test_db_upgrade_without_create_rights_names_the_migration(
         with psycopg.connect(pg_admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
             admin.execute("DROP ROLE allpfit_limited")
+
+
+@pytest.fixture
+def empty_source_url(pg_admin_url: str, _templates: None) -> Iterator[str]:
+    """A Chatwoot of the same installation shape (account 1) with no conversation at all."""
+    for url in _clone(pg_admin_url, SOURCE_TEMPLATE, "test_cw_empty"):
+        with psycopg.connect(url, autocommit=True) as conn:
+            Chatwoot(conn)
+        yield url
+
+
+def test_an_empty_source_is_refused_with_exit_8_and_profiles_survive(
+    cli_env: dict[str, str],
+    seeded: None,
+    empty_source_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    local: psycopg.Connection,
+) -> None:
+    assert runner.invoke(app, ["etl", "run"]).exit_code == 0  # sync + rules analysis
+    counts = "SELECT (SELECT count(*) FROM conversas_analytics), "
+    counts += "(SELECT count(*) FROM conversas_analytics_ai)"
+    assert local.execute(counts).fetchone() == (3, 3)
+
+    monkeypatch.setenv("SOURCE_DATABASE_URL", empty_source_url)
+    refused = runner.invoke(app, ["etl", "run"])
+    assert refused.exit_code == 8, refused.output
+    assert "has no conversation at all" in refused.output
+    assert "--allow-mass-delete" in refused.output and "Traceback" not in refused.output
+    assert local.execute(counts).fetchone() == (3, 3)
+    row = local.execute(
+        "SELECT status, error_message FROM etl_control ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert row is not None and row[0] == "refused" and "no conversation at all" in row[1]
+
+    allowed = runner.invoke(app, ["etl", "run", "--allow-mass-delete"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "marked deleted" in allowed.output
+    assert local.execute(counts).fetchone() == (3, 3)
+    gone = "SELECT count(*) FROM conversas_analytics WHERE deleted_in_source_at IS NOT NULL"
+    assert local.execute(gone).fetchone() == (3,)
+
+    # back to the real Chatwoot: every row is listed again; then the pipeline's own flag
+    monkeypatch.setenv("SOURCE_DATABASE_URL", cli_env["SOURCE_DATABASE_URL"])
+    assert runner.invoke(app, ["etl", "run", "--no-analyze"]).exit_code == 0
+    assert local.execute(gone).fetchone() == (0,)
+    monkeypatch.setenv("SOURCE_DATABASE_URL", empty_source_url)
+    pipeline = runner.invoke(app, ["pipeline", "--no-analyze", "--no-crm"])
+    assert pipeline.exit_code == 1 and "Refused" in pipeline.output
+    assert local.execute(gone).fetchone() == (0,)
+    forced = runner.invoke(app, ["pipeline", "--no-analyze", "--no-crm", "--allow-mass-delete"])
+    assert forced.exit_code == 0, forced.output
+    assert local.execute(gone).fetchone() == (3,)
+    assert local.execute(counts).fetchone() == (3, 3)
+
+
+def test_purge_deleted_from_the_command_line(
+    cli_env: dict[str, str], seeded: None, local: psycopg.Connection
+) -> None:
+    assert runner.invoke(app, ["etl", "run", "--no-analyze"]).exit_code == 0
+    local.execute(
+        "UPDATE conversas_analytics SET deleted_in_source_at = now() - interval '100 days' "
+        "WHERE conversation_id = (SELECT min(conversation_id) FROM conversas_analytics)"
+    )
+    bad = runner.invoke(app, ["etl", "purge-deleted", "--older-than", "90x"])
+    assert bad.exit_code == 2 and "Cannot read the age '90x'" in bad.output
+    assert "e.g. 90d, 12h or 30m" in bad.output
+
+    dry = runner.invoke(app, ["etl", "purge-deleted", "--older-than", "90d", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Would delete" in dry.output and "nothing was changed" in dry.output
+    assert local.execute("SELECT count(*) FROM conversas_analytics").fetchone() == (3,)
+
+    done = runner.invoke(app, ["etl", "purge-deleted", "--older-than", "90d"])
+    assert done.exit_code == 0, done.output
+    assert "Deleted the conversations marked deleted in Chatwoot more than 90d ago" in done.output
+    assert "conversas_analytics               1" in done.output
+    assert local.execute("SELECT count(*) FROM conversas_analytics").fetchone() == (2,)

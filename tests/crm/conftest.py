@@ -24,9 +24,9 @@ def evo() -> Iterator[FakeEvo]:
 
 
 class Sleeps(list[float]):
-    """A `sleep` that records instead of waiting, so backoff is asserted, not endured."""
+    """An (async) `sleep` that records instead of waiting, so backoff is asserted, not endured."""
 
-    def __call__(self, seconds: float) -> None:
+    async def __call__(self, seconds: float) -> None:
         self.append(seconds)
 
 
@@ -50,13 +50,15 @@ def client_for(fake: FakeEvo, sleeps: Sleeps, **overrides: Any) -> EvoClient:
 def add_conversation(
     conn: psycopg.Connection, conversation_id: int, phone: str | None, at: datetime
 ) -> None:
-    """A minimal conversas_analytics row (the columns the crossmatch reads, plus NOT NULLs)."""
+    """A minimal lead conversation (the columns the crossmatch reads, plus NOT NULLs; one
+    contact message, so it `is_lead`)."""
     local = at.astimezone(BRT)
     conn.execute(
         """INSERT INTO conversas_analytics (conversation_id, account_id, status, contact_phone,
                conversation_created_at, conversation_updated_at, conversation_date,
-               conversation_hour, conversation_weekday, is_weekend, period_of_day)
-           VALUES (%s, 1, 'resolved', %s, %s, %s, %s, %s, %s, %s, 'manha')""",
+               conversation_hour, conversation_weekday, is_weekend, period_of_day,
+               contact_messages)
+           VALUES (%s, 1, 'resolved', %s, %s, %s, %s, %s, %s, %s, 'manha', 1)""",
         (
             conversation_id,
             phone,

@@ -131,3 +131,37 @@ def test_headers_are_documented(tmp_path: Path) -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "crm.md").read_text()
     for header in HEADERS:
         assert f"`{header}`" in docs
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("base.csv", bytes(range(256)) * 8, "cannot tell the text encoding"),
+        ("base.csv", b"ID;Nome;Celular;Data Cadastro\n1;" + b"x" * 140_000 + b";1;1\n", "longer"),
+        ("base_evo.xlsx", b"PK\x03\x04 truncated download", "cannot be read as an Excel"),
+    ],
+)
+def test_an_unreadable_export_exits_2_with_one_clear_error(
+    env: Path, tmp_path: Path, local: psycopg.Connection, name: str, content: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(app, ["crm", "import", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Error:" in result.output and name in result.output and expected in result.output
+    assert "Hint:" in result.output and "Traceback" not in result.output
+    assert local.execute("SELECT count(*) FROM crm_customers").fetchone() == (0,)
+    assert not (env / "reports").exists()
+
+
+def test_match_whose_report_cannot_be_written_is_a_failed_run(
+    env: Path, local: psycopg.Connection
+) -> None:
+    env.mkdir(parents=True)
+    (env / "reports").write_text("a file where the reports folder should be")
+    result = runner.invoke(app, ["crm", "match"])
+    assert result.exit_code == 2, result.output
+    assert "Cannot write" in result.output and "DATA_DIR" in result.output
+    assert "Traceback" not in result.output
+    runs = local.execute("SELECT kind, status FROM crm_sync_runs").fetchall()
+    assert runs == [("match", "failed")]

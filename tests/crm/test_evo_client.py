@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
 from allpfit.config import Settings
-from allpfit.crm.evo_client import EvoAuthError, EvoClient, EvoUnavailableError, RateLimiter
+from allpfit.crm.evo_client import EvoAuthError, EvoClient, EvoUnavailableError
 from allpfit.errors import ConfigError, CrmError
 from tests.crm.conftest import Sleeps, client_for
 from tests.fakes.evo_server import FakeEvo, Scripted, member, sale
@@ -66,7 +69,18 @@ def test_5xx_backs_off_exponentially_then_succeeds(evo: FakeEvo, sleeps: Sleeps)
     evo.fail_next(503)
     with client_for(evo, sleeps, backoff=0.5) as client:
         assert len(list(client.members())) == 1
-    assert sleeps == [0.5, 1.0, 2.0]
+    assert len(sleeps) == 3  # doubling steps, each a random 50-100 % of the step (jitter)
+    for delay, step in zip(sleeps, [0.5, 1.0, 2.0], strict=True):
+        assert step / 2 <= delay <= step
+
+
+def test_retry_after_as_an_http_date_is_honoured(evo: FakeEvo, sleeps: Sleeps) -> None:
+    evo.members = _members(1)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    evo.fail_next(429, Retry_After=when)
+    with client_for(evo, sleeps) as client:
+        assert len(list(client.members())) == 1
+    assert len(sleeps) == 1 and 27.0 <= sleeps[0] <= 30.0
 
 
 def test_5xx_until_retries_run_out_is_a_clear_retryable_error(evo: FakeEvo, sleeps: Sleeps) -> None:
@@ -86,7 +100,7 @@ def test_connection_refused_is_retried_then_reported(sleeps: Sleeps) -> None:
     with client, pytest.raises(EvoUnavailableError) as err:
         client.get_json("/api/v2/members")
     assert "ConnectError" in err.value.message
-    assert sleeps == [1.0]
+    assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 1.0
 
 
 def test_401_is_a_clear_error_naming_the_settings_without_the_token(
@@ -124,35 +138,16 @@ def test_a_body_that_is_not_a_list_of_records_is_refused(evo: FakeEvo, sleeps: S
     assert "not a list of records" in err.value.message
 
 
-def test_rate_limiter_allows_n_per_sliding_minute() -> None:
-    now = [0.0]
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
-    limiter = RateLimiter(3, clock=lambda: now[0], sleep=sleep)
-    for _ in range(3):
-        limiter.acquire()
-        now[0] += 1.0
-    assert waits == []
-    limiter.acquire()  # 4th start at t=3 must wait until the 1st (t=0) leaves the window
-    assert waits == [57.0]
-    limiter.acquire()  # 5th: the 2nd started at t=1, so wait until t=61
-    assert waits == [57.0, 1.0]
-
-
-def test_client_obeys_the_requests_per_minute_setting(evo: FakeEvo, sleeps: Sleeps) -> None:
+def test_client_spaces_requests_to_the_requests_per_minute_setting(
+    evo: FakeEvo, sleeps: Sleeps
+) -> None:
     evo.members = _members(10)
-    now = [100.0]
-    with client_for(
-        evo, sleeps, page_size=2, requests_per_minute=4, clock=lambda: now[0]
-    ) as client:
+    started = time.monotonic()
+    with client_for(evo, sleeps, page_size=2, requests_per_minute=600) as client:
         assert len(list(client.members())) == 10
-    # 6 requests (5 full pages + an empty one) at a frozen clock: starts 5 and 6 wait a minute
+    # 6 requests (5 full pages + an empty one), one every 60/600 = 0.1 s, never two at once
     assert len(evo.requests) == 6
-    assert sleeps == [60.0, 60.0]
+    assert time.monotonic() - started >= 0.45
 
 
 def test_missing_credentials_are_a_config_error_naming_both() -> None:
@@ -172,3 +167,64 @@ def test_a_server_ignoring_skip_is_stopped_not_looped(evo: FakeEvo, sleeps: Slee
     with client_for(evo, sleeps, page_size=2) as client, pytest.raises(CrmError) as err:
         list(client.members())
     assert "returned the same page of /api/v2/members twice (skip=2)" in err.value.message
+
+
+def test_a_trickling_server_is_cut_off_at_the_whole_request_deadline(
+    evo: FakeEvo, sleeps: Sleeps
+) -> None:
+    """One byte every 20 ms: every read succeeds long before httpx's per-read timeout, and
+    the ~700-byte answer would take ~15 s per request. EVO_TIMEOUT_SECONDS bounds the whole
+    request, so two attempts take about 2 x 0.4 s."""
+    evo.members = _members(2)
+    evo.trickle = 0.02
+    started = time.monotonic()
+    with (
+        client_for(evo, sleeps, timeout=0.4, max_retries=1) as client,
+        pytest.raises(EvoUnavailableError) as err,
+    ):
+        list(client.members())
+    assert time.monotonic() - started < 3.0
+    assert "2 times (last: no complete answer within 0.4 s)" in err.value.message
+    assert len(evo.requests) == 2
+
+
+def test_the_whole_sync_has_a_deadline_too(evo: FakeEvo, sleeps: Sleeps) -> None:
+    """Each request is allowed 5 s, but the client as a whole only 1 s."""
+    evo.members = _members(2)
+    evo.trickle = 0.02
+    started = time.monotonic()
+    with (
+        client_for(evo, sleeps, timeout=5.0, sync_timeout=1.0) as client,
+        pytest.raises(EvoUnavailableError) as err,
+    ):
+        list(client.members())
+    assert time.monotonic() - started < 2.5
+    assert "did not finish within EVO_SYNC_TIMEOUT_SECONDS (1 s)" in err.value.message
+    assert err.value.hint is not None and "EVO_SYNC_TIMEOUT_SECONDS" in err.value.hint
+
+
+def test_a_server_that_never_stops_listing_is_cut_off_at_the_page_cap(
+    evo: FakeEvo, sleeps: Sleeps
+) -> None:
+    evo.endless_members = True
+    with (
+        client_for(evo, sleeps, page_size=50, max_pages=5) as client,
+        pytest.raises(CrmError) as err,
+    ):
+        for _ in client.members():
+            pass
+    assert "more than 5 full pages of /api/v2/members (250 records" in err.value.message
+    assert err.value.hint is not None and "EVO_MAX_PAGES" in err.value.hint
+    assert len(evo.requests) == 5
+
+
+def test_nul_characters_are_removed_from_every_field(evo: FakeEvo, sleeps: Sleeps) -> None:
+    record = member(1, "Ana\u0000", "Sou\u0000za", cellphone="1198765\u00004321")
+    record["cust\u0000om"] = ["a\u0000b", {"deep": "x\u0000"}]
+    evo.members = [record]
+    with client_for(evo, sleeps) as client:
+        (got,) = list(client.members())
+    assert (got["firstName"], got["lastName"]) == ("Ana", "Souza")
+    assert got["contacts"][0]["description"] == "11987654321"
+    assert got["custom"] == ["ab", {"deep": "x"}]
+    assert "\x00" not in json.dumps(got, ensure_ascii=False)

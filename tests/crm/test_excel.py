@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from allpfit.config import Settings
 from allpfit.crm.excel import ExcelMemberSource, import_file
-from allpfit.errors import InputError
+from allpfit.errors import InputError, MassRemovalRefused
 
 HEADERS = ["ID", "Nome", "Celular", "E-mail", "Data Cadastro", "Data Conversão"]
 
@@ -188,7 +188,7 @@ def test_strict_imports_nothing_when_a_row_is_bad(
     assert local.execute("SELECT count(*) FROM crm_customers").fetchone() == (0,)
 
 
-def test_replace_deletes_customers_absent_from_the_new_export(
+def test_replace_marks_customers_absent_from_the_new_export_never_deletes(
     tmp_path: Path, local_url: str, local: psycopg.Connection, crm_settings: Settings
 ) -> None:
     import_file(local_url, base_evo(tmp_path), crm_settings)
@@ -196,9 +196,15 @@ def test_replace_deletes_customers_absent_from_the_new_export(
         tmp_path / "novo.xlsx",
         [HEADERS, [101, "Ana Souza", "(11) 98765-4321", None, "05/01/2026", None]],
     )
-    result = import_file(local_url, smaller, crm_settings, replace=True)
-    assert result.deleted == 4
-    assert [r[0] for r in local.execute("SELECT external_id FROM crm_customers")] == ["101"]
+    marked_sql = "SELECT external_id FROM crm_customers WHERE missing_in_source_at IS NOT NULL"
+    with pytest.raises(MassRemovalRefused, match="would remove 4 of 5 imported customers"):
+        import_file(local_url, smaller, crm_settings, replace=True)  # 80 % absent: refused
+    assert local.execute(marked_sql).fetchall() == []
+    result = import_file(local_url, smaller, crm_settings, replace=True, allow_mass_delete=True)
+    assert result.marked_missing == 4
+    assert local.execute("SELECT count(*) FROM crm_customers").fetchone() == (5,)
+    assert "101" not in {r[0] for r in local.execute(marked_sql)}
+    assert len(local.execute(marked_sql).fetchall()) == 4
 
 
 def test_without_an_id_column_rows_get_stable_ids(

@@ -234,7 +234,8 @@ def test_rerunning_rebuilds_the_table_and_writes_reports(
     add_conversation(local, 20, "+5511987650000", at("2026-02-01"))
     first = run_match(local_url, crm_settings)
     assert set(matches(local)) == {10, 20}
-    local.execute("DELETE FROM crm_customers WHERE id = %s", (gone,))
+    # Ana's signup moves before her first conversation: no longer a traffic conversion.
+    local.execute("UPDATE crm_customers SET conversion_date = '2026-01-01' WHERE id = %s", (gone,))
     second = run_match(local_url, crm_settings)
     assert set(matches(local)) == {20} and second.conversions == 1
     assert first.report_csv is not None and first.report_csv.parent == crm_settings.report_dir
@@ -251,11 +252,25 @@ def test_rerunning_rebuilds_the_table_and_writes_reports(
     assert runs == [("match", "success", 2), ("match", "success", 1)]
 
 
-def test_deleting_a_conversation_cascades_to_its_match(
+def test_marked_sources_keep_their_matches_and_nothing_cascades(
     local_url: str, local: psycopg.Connection, crm_settings: Settings
 ) -> None:
-    add_customer(local, "1", "Ana", "11987654321", conversion="2026-03-01")
+    ana = add_customer(local, "1", "Ana", "11987654321", conversion="2026-03-01")
+    add_customer(local, "2", "Bia", "11987650000", conversion="2026-03-01")
     add_conversation(local, 10, "+5511987654321", at("2026-02-01"))
+    add_conversation(local, 20, "+5511987650000", at("2026-02-01"))
     run_match(local_url, crm_settings)
-    local.execute("DELETE FROM conversas_analytics WHERE conversation_id = 10")
-    assert matches(local) == {}
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        local.execute("DELETE FROM conversas_analytics WHERE conversation_id = 10")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        local.execute("DELETE FROM crm_customers WHERE id = %s", (ana,))
+    # Conversation 10 deleted in Chatwoot, Bia missing from the CRM listing: both matches stay.
+    local.execute(
+        "UPDATE conversas_analytics SET deleted_in_source_at = now() WHERE conversation_id = 10"
+    )
+    local.execute("UPDATE crm_customers SET missing_in_source_at = now() WHERE external_id = '2'")
+    run_match(local_url, crm_settings)
+    assert set(matches(local)) == {10, 20}
+    # ... but the dashboard's one definition of a sale leaves the deleted conversation out.
+    sold = local.execute("SELECT conversation_id FROM lead_sales").fetchall()
+    assert sold == [(20,)]

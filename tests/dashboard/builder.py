@@ -55,8 +55,10 @@ class Rows:
         senders: str = "cb",
         reopened: bool = False,
         last_activity: date | None = None,
+        deleted: bool = False,
     ) -> int:
-        """One conversation; `senders` is one letter per message: c(ontact) b(ot) a(gent)."""
+        """One conversation; `senders` is one letter per message: c(ontact) b(ot) a(gent).
+        `deleted`: the sync marked it deleted in Chatwoot (deleted_in_source_at)."""
         created = datetime(day.year, day.month, day.day, hour, 0, tzinfo=TZ)
         kinds = {"c": "contact", "b": "bot", "a": "agent"}
         texts = {
@@ -110,6 +112,7 @@ class Rows:
                 "is_weekend": day.isoweekday() >= 6,
                 "period_of_day": period_of(hour),
                 "last_activity_date": activity_day,
+                "deleted_in_source_at": activity_at if deleted else None,
             },
         )
         return conversation_id
@@ -152,6 +155,10 @@ class Rows:
         sale: date | None = None,
         register: date | None = None,
     ) -> int:
+        if self._next_customer == 0:  # continue after rows another Rows() wrote
+            self._next_customer = self.conn.execute(
+                "SELECT count(*) FROM crm_customers"
+            ).fetchone()[0]  # type: ignore[index]
         self._next_customer += 1
         return int(
             self._insert(

@@ -81,3 +81,37 @@ def test_hash_password_command_refuses_an_empty_password() -> None:
     result = CliRunner().invoke(app, ["dashboard", "hash-password", "--user", "maria"], input="\n")
     assert result.exit_code == 2
     assert "The password is empty." in result.output
+
+
+def test_unknown_user_costs_the_same_hash_work_as_a_known_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """User-name enumeration: both answers run PBKDF2 once, with the same round count.
+
+    The real hashlib function runs; the wrapper only records its round counts.
+    """
+    path = tmp_path / "users.toml"
+    path.write_text(
+        "".join(
+            f'{name} = "{auth.hash_password("abc12345", iterations=20_000)}"\n'
+            for name in ("maria", "joao")
+        )
+    )
+    configured = settings(dashboard_users_file=path)
+    rounds: list[int] = []
+    real = auth.hashlib.pbkdf2_hmac
+
+    def counting(name: str, password: bytes, salt: bytes, iterations: int) -> bytes:
+        rounds.append(iterations)
+        return real(name, password, salt, iterations)
+
+    monkeypatch.setattr(auth.hashlib, "pbkdf2_hmac", counting)
+    assert auth.check(configured, "maria", "errada") is None
+    known = list(rounds)
+    rounds.clear()
+    assert auth.check(configured, "ninguem", "errada") is None
+    assert auth.check(configured, "ninguem", "abc12345") is None  # no password opens the dummy
+    assert known == [20_000] and rounds == [20_000, 20_000]
+    rounds.clear()
+    assert auth.check(configured, "maria", "abc12345") == "maria"
+    assert rounds == [20_000]

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,10 +26,11 @@ import psycopg
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from allpfit.dashboard import texts
+from allpfit.dashboard import sidebar, texts
 from tests.dashboard.builder import Expected, standard_dataset
 
 CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "s3nha-forte"
 ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -47,12 +49,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(
-    local: psycopg.Connection, local_url: str, tmp_path: Path
-) -> Iterator[tuple[str, Expected]]:
-    """`allpfit dashboard --no-browser` on a free port, serving the standard dataset."""
-    expected = standard_dataset(local, datetime.now(ZoneInfo("America/Sao_Paulo")).date())
+@contextmanager
+def dashboard(local_url: str, tmp_path: Path, **settings: str) -> Iterator[str]:
+    """`allpfit dashboard --no-browser` on a free port; yields its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DASHBOARD_"))}
     env |= {
@@ -60,6 +59,7 @@ def server(
         "DATA_DIR": str(tmp_path / "data"),
         "DASHBOARD_MASK_PHONES": "false",
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+        **settings,
     }
     log = (tmp_path / "dashboard.log").open("w")
     process = subprocess.Popen(
@@ -82,7 +82,7 @@ def server(
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"dashboard did not start:\n{(tmp_path / 'dashboard.log').read_text()}")
             time.sleep(0.3)
-        yield base, expected
+        yield base
     finally:
         # `allpfit dashboard` execs into Streamlit; the group holds only what this test started.
         os.killpg(process.pid, signal.SIGTERM)
@@ -92,6 +92,30 @@ def server(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("America/Sao_Paulo")).date()
+
+
+@pytest.fixture
+def server(
+    local: psycopg.Connection, local_url: str, tmp_path: Path
+) -> Iterator[tuple[str, Expected]]:
+    """The dashboard with no login, serving the standard dataset."""
+    expected = standard_dataset(local, today())
+    with dashboard(local_url, tmp_path) as base:
+        yield base, expected
+
+
+@pytest.fixture
+def login_server(
+    local: psycopg.Connection, local_url: str, tmp_path: Path
+) -> Iterator[tuple[str, Expected]]:
+    """The dashboard behind the shared password PASSWORD, serving the standard dataset."""
+    expected = standard_dataset(local, today())
+    with dashboard(local_url, tmp_path, DASHBOARD_PASSWORD=PASSWORD) as base:
+        yield base, expected
 
 
 @pytest.fixture
@@ -126,7 +150,7 @@ def test_overview_and_lead_table_render_in_chromium(
     page.screenshot(path=str(tmp_path / "visao_geral.png"), full_page=True)
 
     page.goto(f"{base}/leads", wait_until="domcontentloaded")
-    counter = texts.LEADS_COUNT.format(total=expected.lead_rows, page=1, pages=1)
+    counter = texts.leads_count(expected.lead_rows, 1, 1)
     expect(page.get_by_text(counter)).to_be_visible(timeout=60_000)
     grid = page.get_by_test_id("stDataFrame")
     expect(grid).to_be_visible()
@@ -142,3 +166,41 @@ def test_overview_and_lead_table_render_in_chromium(
     assert rows[0] == list(texts.LEAD_COLUMNS)
     assert len(rows) - 1 == expected.lead_rows
     assert {"Ana Souza", "Bruno Lima", "Carla Dias"} == {r[0] for r in rows[1:]}
+
+
+def test_login_keeps_a_deep_link_and_logout_kills_the_csv_link(
+    login_server: tuple[str, Expected], page: Page
+) -> None:
+    """A shared link survives the login; after "Sair" the CSV's media URL serves nothing;
+    no page asks the internet for anything (the tab icon ships with the package)."""
+    base, _ = login_server
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{base}/leads?nome=ana", wait_until="domcontentloaded")
+    expect(page.get_by_text(texts.LOGIN_TITLE)).to_be_visible(timeout=60_000)
+    assert not page.get_by_test_id("stDataFrame").count()
+    page.get_by_label(texts.LOGIN_PASSWORD).fill(PASSWORD)
+    page.get_by_role("button", name=texts.LOGIN_BUTTON).click()
+
+    counter = texts.leads_count(2, 1, 1)  # Ana Souza's 2 conversations
+    expect(page.get_by_text(counter)).to_be_visible(timeout=60_000)
+    assert page.url.startswith(f"{base}/leads?") and "nome=ana" in page.url
+    expect(page.get_by_role("textbox", name=texts.FILTER_NAME)).to_have_value("ana")
+
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name=texts.DOWNLOAD_CSV).click()
+    link = download.value.url
+    assert link.startswith(f"{base}/media/")
+    served = httpx.get(link, timeout=10)  # a plain HTTP client: no browser session at all
+    assert served.status_code == 200 and "Ana Souza" in served.content.decode("utf-8-sig")
+
+    page.get_by_role("button", name=texts.LOGOUT).click()
+    expect(page.get_by_text(texts.LOGIN_TITLE)).to_be_visible(timeout=30_000)
+    assert httpx.get(link, timeout=10).status_code == 404
+
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
+    icon_url = httpx.URL(base).join(icon)
+    assert str(icon_url).startswith(f"{base}/"), icon
+    assert httpx.get(icon_url, timeout=10).content == sidebar.FAVICON.read_bytes()
+    outside = [u for u in requested if not u.startswith((base, "data:", "blob:"))]
+    assert not outside, outside

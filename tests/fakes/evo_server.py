@@ -5,6 +5,12 @@ lists, checks HTTP Basic auth (DNS + token) and answers 401 otherwise, refuses a
 EVO's caps (50 for members, 100 for sales) with 400, and can be scripted to answer 429 (with
 Retry-After) or 500 before the real answers. Every request is recorded for assertions.
 
+Hostile modes, each bounded: `endless_members=True` answers every members page with a full
+page of new members (made up from `skip`, never stored), as a broken server that never reaches
+the end would; `trickle` sends each whole response (status line, headers, body) one byte every
+`trickle` seconds, so no per-read timeout ever fires (bounded by the response's length and
+TRICKLE_MAX_SECONDS, and stopped as soon as the client hangs up).
+
 Member and sale shapes follow EVO's MembersApiViewModel / SalesViewModel (camelCase JSON),
 with contacts as `{"contactType": "Cellphone"|"Phone"|"E-mail", "ddi": "55", "description"}`.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 CAPS = {"/api/v2/members": 50, "/api/v2/sales": 100}
+TRICKLE_MAX_SECONDS = 20.0
 
 
 @dataclass
@@ -46,6 +54,8 @@ class FakeEvo:
     sales: list[dict[str, Any]] = field(default_factory=list)
     script: list[Scripted] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
+    endless_members: bool = False
+    trickle: float = 0.0
     url: str = ""
 
     def fail_next(self, status: int, times: int = 1, **headers: str) -> None:
@@ -67,6 +77,9 @@ def _handler(fake: FakeEvo) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
             data = body.encode()
+            if fake.trickle:
+                self._trickle(status, data, headers or {})
+                return
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
@@ -74,6 +87,23 @@ def _handler(fake: FakeEvo) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def _trickle(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+            head = [f"HTTP/1.0 {status} {self.responses[status][0]}",
+                    "Content-Type: application/json; charset=utf-8",
+                    f"Content-Length: {len(data)}",
+                    *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
+            raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+            stop = time.monotonic() + TRICKLE_MAX_SECONDS
+            try:
+                for byte in raw:  # bounded: one pass over a finite response
+                    if time.monotonic() > stop:
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(fake.trickle)
+            except OSError:  # the client gave up and closed the connection: done
+                return
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -95,6 +125,10 @@ def _handler(fake: FakeEvo) -> type[BaseHTTPRequestHandler]:
             skip = int(params.get("skip", "0"))
             if take > CAPS[parts.path]:
                 self._send(400, json.dumps({"message": f"take maximum is {CAPS[parts.path]}"}))
+                return
+            if fake.endless_members and parts.path == "/api/v2/members":
+                page = [member(skip + i, f"Aluno{skip + i}", "Sem Fim") for i in range(1, take + 1)]
+                self._send(200, json.dumps(page))
                 return
             self._send(200, json.dumps(records[skip : skip + take]))
 

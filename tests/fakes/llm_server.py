@@ -11,8 +11,13 @@ Behaviour is scripted per test:
 - `script`: replies consumed in order first (`fail_next(429, retry_after="0")`, `answer(...)`);
 - `handler(request) -> Reply`: decides the rest (default: the valid profile in
   tests/data/llm/chat_completion.json);
-- `reject_response_format`: answer 400 to requests that carry `response_format`, as some local
-  servers do.
+- `reject_response_format`: answer 400 (`param: "response_format"`) to requests that carry
+  `response_format`, as some local servers do;
+- `trickle`: seconds between bytes: the whole response (status line, headers, body) is sent one
+  byte at a time, as a hostile or broken server might, so a per-read timeout never fires. The
+  loop is bounded by the response's length and TRICKLE_MAX_SECONDS, and stops as soon as the
+  client hangs up;
+- `Reply(raw=..., content_type=...)`: a 200 whose body is exactly `raw` (not a chat completion).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "llm" / "chat_completion.json"
+TRICKLE_MAX_SECONDS = 20.0
 ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "not_found",
                429: "rate_limit_error", 500: "server_error", 503: "server_error"}  # fmt: skip
 
@@ -52,7 +58,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     error: str = "scripted failure"
     code: str | None = None
+    param: str | None = None
     finish_reason: str = "stop"
+    raw: str | None = None  # a 200 with exactly this body instead of a chat completion
+    content_type: str = "application/json"
 
 
 def answer(profile: dict[str, Any] | str) -> Reply:
@@ -69,6 +78,7 @@ class FakeLLM:
     script: list[Reply] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     reject_response_format: bool = False
+    trickle: float = 0.0
     url: str = ""
     in_flight: int = 0
     max_in_flight: int = 0
@@ -97,7 +107,11 @@ class FakeLLM:
             if scripted is not None:
                 return scripted
             if self.reject_response_format and "response_format" in request:
-                return Reply(status=400, error="response_format is not supported by this model")
+                return Reply(
+                    status=400,
+                    error="response_format is not supported by this model",
+                    param="response_format",
+                )
             return self.handler(request)
         finally:
             with self._lock:
@@ -136,29 +150,60 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
 
-        def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
+        def _send(
+            self,
+            status: int,
+            body: dict[str, Any] | str,
+            headers: dict[str, str],
+            content_type: str = "application/json",
+        ) -> None:
+            text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+            data = text.encode()
+            if fake.trickle:
+                self._trickle(status, data, headers, content_type)
+                return
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
 
+        def _trickle(
+            self, status: int, data: bytes, headers: dict[str, str], content_type: str
+        ) -> None:
+            head = [f"HTTP/1.1 {status} {self.responses[status][0]}",
+                    f"Content-Type: {content_type}", f"Content-Length: {len(data)}",
+                    *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
+            raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+            stop = time.monotonic() + TRICKLE_MAX_SECONDS
+            self.close_connection = True
+            try:
+                for byte in raw:  # bounded: one pass over a finite response
+                    if time.monotonic() > stop:
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(fake.trickle)
+            except OSError:  # the client gave up and closed the connection: done
+                return
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             if self.path.rstrip("/") != "/v1/chat/completions":
-                self._send(404, _error(404, f"no route {self.path}", None), {})
+                self._send(404, _error(404, f"no route {self.path}", None, None), {})
                 return
             request = json.loads(raw or b"{}")
             request["_authorization"] = self.headers.get("Authorization", "")
             reply = fake._next(request)
             if reply.status != 200:
-                self._send(
-                    reply.status, _error(reply.status, reply.error, reply.code), reply.headers
-                )
+                error = _error(reply.status, reply.error, reply.code, reply.param)
+                self._send(reply.status, error, reply.headers)
+                return
+            if reply.raw is not None:
+                self._send(200, reply.raw, reply.headers, reply.content_type)
                 return
             self._send(200, completion_body(request, reply), reply.headers)
 
@@ -170,9 +215,9 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024  # the benchmark opens hundreds of connections at once
 
 
-def _error(status: int, message: str, code: str | None) -> dict[str, Any]:
+def _error(status: int, message: str, code: str | None, param: str | None) -> dict[str, Any]:
     kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
+import shutil
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +44,40 @@ def test_systemd_units_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "pipeline --triggered-by scheduler" in service
     assert "User=allpfit" in service
     assert (tmp_path / "units" / "allpfit-dashboard.service").exists()
+
+
+def test_every_service_restarts_on_failure_a_bounded_number_of_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["deploy", "systemd", "--output", "units"])
+    assert result.exit_code == 0, result.output
+    services = sorted((tmp_path / "units").glob("*.service"))
+    assert [s.name for s in services] == [
+        "allpfit-dashboard.service",
+        "allpfit-pipeline.service",
+        "allpfit-schedule.service",
+    ]
+    for path in services:
+        unit = configparser.ConfigParser(strict=False)
+        unit.optionxform = str  # type: ignore[assignment,method-assign]
+        unit.read(path)
+        assert unit["Service"]["Restart"] == "on-failure", path.name
+        assert int(unit["Service"]["RestartSec"]) > 0
+        assert int(unit["Unit"]["StartLimitBurst"]) >= 2
+        # the limit window is shorter than the hour between two timer runs, so a unit that hit
+        # it is started again by the next run
+        assert 0 < int(unit["Unit"]["StartLimitIntervalSec"]) < 3600
+    schedule = (tmp_path / "units" / "allpfit-schedule.service").read_text()
+    assert "schedule\n" in schedule
+    if shutil.which("systemd-analyze"):  # systemd's own check of every unit, where installed
+        check = subprocess.run(
+            ["systemd-analyze", "verify", *map(str, sorted((tmp_path / "units").iterdir()))],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert check.returncode == 0 and not check.stderr.strip(), check.stderr
 
 
 def test_cron_line_runs_the_pipeline_at_minute_2(

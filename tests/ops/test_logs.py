@@ -75,3 +75,31 @@ def test_cli_json_option_and_log_format_setting(
     entries = [json.loads(line) for line in lines]
     assert entries[-1]["level"] == "ERROR"
     assert "The Chatwoot source database is not configured." in entries[-1]["message"]
+
+
+def test_console_shows_warnings_on_one_line_and_leaves_errors_to_the_cli(
+    configured: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = setup_logging(configured)
+    log = logging.getLogger("allpfit.test")
+    log.warning("first line\nsecond line of a driver message")
+    try:
+        raise ValueError("bad DSN host=db password=Tr4ceback-Secret dbname=x")
+    except ValueError:
+        log.error("it broke", exc_info=True)
+    assert capsys.readouterr().err == "WARNING first line\n"
+    text = path.read_text()
+    assert "second line of a driver message" in text  # the file keeps the full text
+    assert "it broke" in text and "Traceback (most recent call last)" in text
+    assert "Tr4ceback-Secret" not in text and "password=***" in text
+
+
+def test_a_data_dir_in_the_way_is_a_config_error(tmp_path: Path) -> None:
+    from allpfit.errors import ConfigError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    settings = Settings(_env_file=None, data_dir=blocker)  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="DATA_DIR") as caught:
+        setup_logging(settings)
+    assert caught.value.hint and "writable" in caught.value.hint

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from allpfit.cli import app
@@ -34,16 +33,6 @@ def test_pipeline_runs_every_step_in_order(settings: Settings, leads: None, loca
     with psycopg.connect(local_url) as conn:
         assert conn.execute("SELECT count(*) FROM conversas_analytics_ai").fetchone() == (3,)
         assert conn.execute("SELECT kind FROM crm_sync_runs").fetchall() == [("match",)]
-
-
-def test_failed_sync_stops_the_pipeline(settings: Settings) -> None:
-    broken = settings.model_copy(
-        update={"source_database_url": SecretStr("postgresql://u:pw@127.0.0.1:1/cw")}
-    )
-    result = run_pipeline(broken)
-    assert [(step.name, step.ok) for step in result.steps] == [("sync", False)]
-    assert "Cannot connect to the Chatwoot database" in result.steps[0].detail
-    assert not result.ok
 
 
 def test_scheduler_waits_for_minute_2_then_runs_the_pipeline(
@@ -97,11 +86,26 @@ def test_nightly_full_reload_is_due_once_in_the_configured_hour(
     assert nightly_full_due(db_url, this_hour, now) is False  # one succeeded moments ago
 
 
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """The pipeline's clock stopped at one instant: the hour a test computes is the hour the
+    scheduler sees, even when the wall clock turns an hour in the middle of the test."""
+    instant = datetime.now(UTC)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr("allpfit.ops.pipeline.datetime", Frozen)
+    return instant
+
+
 def test_scheduled_pipeline_picks_full_or_incremental_by_itself(
-    settings: Settings, leads: None, local_url: str
+    settings: Settings, leads: None, local_url: str, frozen_now: datetime
 ) -> None:
     run_pipeline(settings, triggered_by="manual", analyze=False, crm=False)  # first: full
-    hour = datetime.now(ZoneInfo(settings.timezone)).hour
+    hour = frozen_now.astimezone(ZoneInfo(settings.timezone)).hour
     at_this_hour = settings.model_copy(update={"schedule_full_hour": hour})
     other_hour = settings.model_copy(update={"schedule_full_hour": (hour + 1) % 24})
     run_pipeline(other_hour, triggered_by="scheduler", analyze=False, crm=False)

@@ -94,3 +94,34 @@ def test_monitor_refreshes_then_stops(cli_env: dict[str, str], synced: None) -> 
     result = runner.invoke(app, ["monitor", "--iterations", "2", "--interval", "1"])
     assert result.exit_code == 0, result.output
     assert "Last sync runs" in result.output
+
+
+def test_failed_stages_are_shown_and_fail_the_check(
+    synced: None, local: psycopg.Connection, local_url: str, cli_env: dict[str, str]
+) -> None:
+    leaked = "postgresql://u:p%23ss%2Fw@db.example/x"
+    local.execute(
+        "INSERT INTO analysis_runs (provider, model, status, finished_at, error_message) "
+        "VALUES ('openai', 'gpt-4o-mini', 'failed', now(), %s)",
+        (f"the LLM database at {leaked} went away\nDETAIL: more",),
+    )
+    local.execute(
+        "INSERT INTO crm_sync_runs (kind, status, finished_at, error_message) "
+        "VALUES ('match', 'success', now(), NULL), ('evo', 'failed', now(), 'EVO answered 500')"
+    )
+    report = collect(local_url, source_url=None, max_age=HOUR)
+    assert report.exit_code == EXIT_FAILED
+    assert [(s.name, s.status, s.bad) for s in report.stages] == [
+        ("sync", "success", False),
+        ("analysis", "failed", True),
+        ("CRM sync (EVO)", "failed", True),
+        ("CRM match", "success", False),
+    ]
+    assert report.problems == [
+        "the last analysis failed: the LLM database at postgresql://u:***@db.example/x went away",
+        "the last CRM sync (EVO) failed: EVO answered 500",
+    ]
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == EXIT_FAILED
+    assert "Pipeline stages" in result.stdout and "FAILED" in result.stdout
+    assert "p%23ss" not in result.stdout and "DETAIL" not in result.stdout

@@ -1,4 +1,5 @@
-"""The sync on Chatwoot's own sample rows (shared/chatwoot/smoke_insert.sql), read as-is."""
+"""The sync on Chatwoot's own sample rows (tests/data/chatwoot/smoke_insert.sql, a copy of the
+reference smoke insert kept beside the Chatwoot schema), read as-is."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ import psycopg
 from allpfit.sync.run import run_sync
 from tests.factories import fetch_row
 
-SMOKE = Path(__file__).resolve().parents[3] / "shared" / "chatwoot" / "smoke_insert.sql"
+SMOKE = Path(__file__).resolve().parents[1] / "data" / "chatwoot" / "smoke_insert.sql"
 
 
 def test_reference_conversation_is_synced_as_chatwoot_reports_it(
     source_url: str, local_url: str, local: psycopg.Connection
 ) -> None:
-    assert SMOKE.exists(), f"{SMOKE} missing: clone the repo beside shared/ as CI does"
     with psycopg.connect(source_url, autocommit=True) as conn:
         conn.execute(SMOKE.read_text().encode())
     result = run_sync(local_url, source_url)

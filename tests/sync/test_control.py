@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import psycopg
 import pytest
@@ -28,6 +29,20 @@ KILLER = textwrap.dedent(
 )
 
 
+def wait_for_lock_release(local: psycopg.Connection, seconds: float = 10) -> None:
+    """The server ends a killed client's session (and frees its lock) when it notices the
+    closed socket, a moment after the process is gone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        held = local.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7300002"
+        ).fetchone()
+        if held == (0,):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the killed run's lock was never released")
+
+
 @pytest.mark.parametrize("phase", ["extract", "load"])
 def test_killed_run_changes_nothing_and_the_next_run_finishes_the_job(
     phase: str, cw: Chatwoot, source_url: str, local_url: str, local: psycopg.Connection
@@ -39,6 +54,7 @@ def test_killed_run_changes_nothing_and_the_next_run_finishes_the_job(
         [sys.executable, "-c", KILLER, local_url, source_url, phase], capture_output=True
     )
     assert killed.returncode == -9
+    wait_for_lock_release(local)
     status = local.execute("SELECT status FROM etl_control ORDER BY id").fetchall()
     assert status == [("success",), ("running",)]
     assert local.execute("SELECT count(*) FROM conversas_analytics").fetchone() == (3,)

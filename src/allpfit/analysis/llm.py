@@ -4,14 +4,22 @@ One conversation = one chat completion asking for a JSON object, validated into 
 - Invalid answer (not JSON, value out of range, wrong enum, not 5 paragraphs, a `data_visita`
   that is not YYYY-MM-DD or falls outside the conversation's dates): ONE re-ask that quotes
   the validation error; a second invalid answer fails the conversation.
-- Transient HTTP failures (429, 408, 409, 5xx, timeouts, connection errors): retried up to
-  ANALYSIS_MAX_RETRIES times, waiting what the server's Retry-After / retry-after-ms says, or
+- Retries, rate limits and deadlines come from `allpfit.resilience`, the layer the EVO client
+  uses too: transient failures (429, 408, 409, 5xx, timeouts, connection errors) are retried up
+  to ANALYSIS_MAX_RETRIES times, waiting what the server's Retry-After / retry-after-ms says, or
   else exponential backoff with jitter. The client's own retries are off so that every attempt
-  goes through the run's rate limiter and is counted.
+  goes through the run's rate limits and is counted.
+- ANALYSIS_TIMEOUT_SECONDS is a deadline for the WHOLE call (asyncio.timeout), not per read:
+  the HTTP library's read timeout restarts with every byte, so a server trickling its answer
+  one byte at a time could otherwise hold a call for minutes.
 - Bad key, no permission, unknown model, exhausted quota: `AnalysisError`, which stops the run,
   since no other conversation could succeed either.
-- A server that rejects `response_format` (some local servers) is asked again without it; the
-  prompt already demands JSON and the validator checks it anyway.
+- A server that says it does not support `response_format` (the 400's `param` is
+  `response_format`, or its message names it) is asked again without it; the prompt already
+  demands JSON and the validator checks it anyway. Any other 400, even one mentioning "json",
+  fails that conversation and leaves JSON mode on.
+- A 200 whose body is not a chat completion (an HTML page from a proxy, plain text) fails that
+  conversation with a one-line reason; it is not retried.
 Tokens of every call, invalid answers included, are counted and priced.
 """
 
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -27,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletion
 
 from allpfit.analysis.analyzer import Analysis, Conversation, ConversationFailed, Usage
 from allpfit.analysis.names import lead_name
@@ -37,18 +46,30 @@ from allpfit.analysis.prompt import (
     estimate_tokens,
     reask_messages,
 )
-from allpfit.analysis.ratelimit import RateLimiter
 from allpfit.analysis.visit_date import local_day
 from allpfit.config import Settings
 from allpfit.errors import AnalysisError, ConfigError
+from allpfit.resilience import (
+    CallLimits,
+    GaveUp,
+    RetryPolicy,
+    call_with_retries,
+    retry_after_seconds,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_TOKENS = 1500
-MAX_BACKOFF_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 120.0
 RETRY_STATUSES = {408, 409, 429}
 VISIT_HORIZON = timedelta(days=366)  # a visit booked further ahead than this is a model error
+
+
+class CallTimedOut(Exception):
+    """One call did not complete within its whole-call deadline (transient: retried)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out (no complete answer within {seconds:g} s)")
 
 
 class LlmAnalyzer:
@@ -65,18 +86,22 @@ class LlmAnalyzer:
         backoff: float = 1.0,
         price_input_per_mtok: float = 0.0,
         price_output_per_mtok: float = 0.0,
-        limiter: RateLimiter | None = None,
+        limits: CallLimits | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         self.model = model
         self.timezone = timezone
-        self.max_retries = max_retries
-        self.backoff = backoff
+        self.timeout = timeout
+        self.policy = RetryPolicy(
+            retries=max_retries,
+            backoff=backoff,
+            max_retry_after=MAX_RETRY_AFTER_SECONDS,
+            sleep=sleep,
+        )
         self.prices = (price_input_per_mtok, price_output_per_mtok)
-        self.limiter = limiter
+        self.limits = limits
         self.json_mode = True
-        self._sleep = sleep
         self._client = AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
@@ -97,7 +122,7 @@ class LlmAnalyzer:
             backoff=settings.analysis_backoff_seconds,
             price_input_per_mtok=settings.openai_price_input_per_mtok,
             price_output_per_mtok=settings.openai_price_output_per_mtok,
-            limiter=RateLimiter(
+            limits=CallLimits(
                 settings.analysis_requests_per_minute, settings.analysis_tokens_per_minute
             ),
             timezone=settings.timezone,
@@ -147,52 +172,73 @@ class LlmAnalyzer:
         return profile
 
     async def _complete(self, messages: list[dict[str, str]], usage: Usage) -> str | None:
-        """One successful completion's text, after retries; failures raise."""
-        last: Exception | None = None
-        attempt = 0
-        while attempt <= self.max_retries:
-            reserved = estimate_tokens(messages, MAX_ANSWER_TOKENS // 2)
-            if self.limiter is not None:
-                await self.limiter.acquire(reserved)
+        """One successful completion's text, after retries (allpfit.resilience); failures
+        raise ConversationFailed, or AnalysisError when no conversation could succeed."""
+        attempts = 0
+
+        async def attempt() -> str | None:
+            nonlocal attempts
+            attempts += 1
+            return await self._attempt(messages, usage, attempts)
+
+        try:
+            return await call_with_retries(
+                attempt,
+                policy=self.policy,
+                transient=_transient,
+                retry_after=_retry_after,
+                describe=_describe,
+                what="LLM call",
+            )
+        except GaveUp as exc:
+            raise ConversationFailed(
+                f"gave up after {exc.attempts} attempts: {_describe(exc.last)}",
+                usage=usage,
+                attempts=exc.attempts,
+            ) from None
+
+    async def _attempt(
+        self, messages: list[dict[str, str]], usage: Usage, attempt: int
+    ) -> str | None:
+        """One call under the rate limits and the whole-call deadline. A server that says it
+        does not support `response_format` is asked again at once without it (not a retry)."""
+        reserved = estimate_tokens(messages, answer_tokens=0)  # the answer is charged after
+        if self.limits is not None:
+            await self.limits.acquire(reserved)
+        while True:
             request = self._request(messages)
             try:
-                response = await self._client.chat.completions.create(**request)
+                async with asyncio.timeout(self.timeout):
+                    response = await self._client.chat.completions.create(**request)
+            except TimeoutError:
+                raise CallTimedOut(self.timeout) from None
             except openai.BadRequestError as exc:
-                if "response_format" in request and _about_response_format(exc):
-                    log.info("the LLM server rejected response_format; asking without it")
+                if "response_format" in request and _rejects_response_format(exc):
+                    log.info("the LLM server does not support response_format; asking without it")
                     self.json_mode = False
                     continue
                 raise ConversationFailed(
                     f"the LLM server rejected the request: {_describe(exc)}",
                     usage=usage,
-                    attempts=attempt + 1,
+                    attempts=attempt,
                 ) from None
             except openai.APIStatusError as exc:
                 self._raise_if_fatal(exc)
-                if exc.status_code not in RETRY_STATUSES and exc.status_code < 500:
+                if not _transient(exc):
                     raise ConversationFailed(
-                        f"the LLM server answered {_describe(exc)}",
-                        usage=usage,
-                        attempts=attempt + 1,
+                        f"the LLM server answered {_describe(exc)}", usage=usage, attempts=attempt
                     ) from None
-                last = exc
-            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-                last = exc
-            else:
-                self._count(response, reserved, usage)
-                if not response.choices:
-                    return None
-                return response.choices[0].message.content
-            attempt += 1
-            if attempt <= self.max_retries:
-                delay = self._delay(attempt, last)
-                log.debug(
-                    "LLM call failed (%s); retry %d in %.2fs", _describe(last), attempt, delay
-                )
-                await self._sleep(delay)
-        raise ConversationFailed(
-            f"gave up after {attempt} attempts: {_describe(last)}", usage=usage, attempts=attempt
-        )
+                raise
+            except ValueError as exc:  # a 200 whose body is not JSON (json.JSONDecodeError)
+                raise ConversationFailed(
+                    f"the LLM server answered HTTP 200 with a body that is not JSON ({exc})"[:300],
+                    usage=usage,
+                    attempts=attempt,
+                ) from None
+            break
+        content = _content(response, usage, attempt)
+        await self._count(response, reserved, usage)
+        return content
 
     def _request(self, messages: list[dict[str, str]]) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -205,15 +251,15 @@ class LlmAnalyzer:
             request["response_format"] = {"type": "json_object"}
         return request
 
-    def _count(self, response: Any, reserved: int, usage: Usage) -> None:
+    async def _count(self, response: ChatCompletion, reserved: int, usage: Usage) -> None:
         prompt = getattr(response.usage, "prompt_tokens", 0) or 0
         completion = getattr(response.usage, "completion_tokens", 0) or 0
         usage.prompt_tokens += prompt
         usage.completion_tokens += completion
         usage.cost_usd += (prompt * self.prices[0] + completion * self.prices[1]) / 1_000_000
         usage.calls += 1
-        if self.limiter is not None:
-            self.limiter.settle(reserved, prompt + completion or reserved)
+        if self.limits is not None:
+            await self.limits.settle(reserved, prompt + completion or reserved)
 
     def _raise_if_fatal(self, exc: openai.APIStatusError) -> None:
         where = f"model {self.model!r} at {self._client.base_url}"
@@ -233,43 +279,67 @@ class LlmAnalyzer:
                 hint="Add credit to the account, or run with --provider rules.",
             ) from None
 
-    def _delay(self, attempt: int, exc: Exception | None) -> float:
-        """Retry-After from the server if given, else exponential backoff with full jitter."""
-        told = _retry_after(exc)
-        if told is not None:
-            return min(told, MAX_RETRY_AFTER_SECONDS)
-        ceiling = min(MAX_BACKOFF_SECONDS, self.backoff * 2 ** (attempt - 1))
-        return ceiling * (0.5 + random.random() / 2)
+
+def _transient(exc: BaseException) -> bool:
+    """Worth another attempt: a timeout, a connection failure, 408/409/429 or a 5xx."""
+    if isinstance(exc, CallTimedOut | openai.APITimeoutError | openai.APIConnectionError):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRY_STATUSES or exc.status_code >= 500
+    return False
 
 
-def _retry_after(exc: Exception | None) -> float | None:
+def _retry_after(exc: BaseException) -> float | None:
     if not isinstance(exc, openai.APIStatusError):
         return None
-    headers = exc.response.headers
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) * scale)
-        except ValueError:
-            continue  # an HTTP date: fall back to our own backoff
-    return None
+    return retry_after_seconds(exc.response.headers)
 
 
-def _about_response_format(exc: openai.BadRequestError) -> bool:
-    text = str(exc).lower()
-    return "response_format" in text or "json" in text
+def _rejects_response_format(exc: openai.BadRequestError) -> bool:
+    """True only when the server says `response_format` itself is the problem: the error's
+    `param` is response_format, or it names no param and its message mentions response_format.
+    A 400 about anything else (even a message that mentions "json") is not a reason to drop
+    JSON mode."""
+    param = getattr(exc, "param", None)
+    if param:
+        return str(param) == "response_format"
+    body = exc.body
+    message = body.get("message") if isinstance(body, dict) else None
+    return "response_format" in str(message or exc.message)
 
 
-def _describe(exc: Exception | None) -> str:
+def _content(response: object, usage: Usage, attempt: int) -> str | None:
+    """The answer's text; a 200 that is not a chat completion fails the conversation."""
+    choices = getattr(response, "choices", None) if isinstance(response, ChatCompletion) else None
+    if not isinstance(choices, list):
+        kind = "text" if isinstance(response, str) else type(response).__name__
+        sample = _one_line(response if isinstance(response, str) else "")[:80]
+        raise ConversationFailed(
+            f"the LLM server answered HTTP 200 with something that is not a chat completion "
+            f"({kind}{': ' + repr(sample) if sample else ''})",
+            usage=usage,
+            attempts=attempt,
+        )
+    if not choices:
+        return None
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    return content if isinstance(content, str) else None
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _describe(exc: BaseException | None) -> str:
+    """A one-line description of a failure, for messages and analysis_failures."""
     if isinstance(exc, openai.APIStatusError):
         body = exc.body
         message = body.get("message") if isinstance(body, dict) else None
-        return f"HTTP {exc.status_code}: {str(message or exc.message)[:200]}"
+        return f"HTTP {exc.status_code}: {_one_line(str(message or exc.message))[:200]}"
     if isinstance(exc, openai.APITimeoutError):
         return "timed out"
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
-        return f"connection error: {type(cause).__name__}: {str(cause)[:200]}"
-    return str(exc)[:200] if exc else "unknown error"
+        return f"connection error: {type(cause).__name__}: {_one_line(str(cause))[:200]}"
+    return _one_line(str(exc))[:200] if exc else "unknown error"

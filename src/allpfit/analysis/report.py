@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from allpfit.analysis.names import first_name
+from allpfit.ptbr import count_of
 
 if TYPE_CHECKING:
     from allpfit.analysis.rules import Signals
@@ -78,8 +79,9 @@ def _engagement(s: Signals) -> str:
         average = s.words / s.contact_messages
         style = "respostas curtas" if average < 6 else "respostas detalhadas"
         text = (
-            f"Engajamento: o lead enviou {s.contact_messages} mensagem(ns), "
-            f"{s.questions} com perguntas, com {style} (média de {average:.0f} palavras)."
+            f"Engajamento: o lead enviou {count_of(s.contact_messages, 'mensagem', 'mensagens')}, "
+            f"{count_of(s.questions, 'com pergunta', 'com perguntas')}, com {style} "
+            f"(média de {count_of(average, 'palavra', 'palavras')})."
         )
         if s.substantive == 0:
             text += " Só houve cumprimentos e respostas curtas, sem assunto concreto."

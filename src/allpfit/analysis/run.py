@@ -20,7 +20,6 @@ import asyncio
 import concurrent.futures
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from allpfit import db
@@ -30,10 +29,10 @@ from allpfit.analysis.llm import LlmAnalyzer
 from allpfit.analysis.rules import RuleAnalyzer
 from allpfit.config import Settings
 from allpfit.errors import AllpfitError, ConfigError
+from allpfit.progress import Progress
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int | None], None]
 PROVIDERS = ("auto", "openai", "rules")
 FETCH_CHUNK = 100
 FLUSH_EVERY = 50
@@ -143,45 +142,27 @@ async def _run(
     started = time.perf_counter()
     tally = store.Tally()
     try:
-        with db.connect(local_url, autocommit=True) as control:
-            store.acquire_lock(control)
-            try:
-                stale = store.mark_interrupted(control)
-                if stale:
-                    log.warning(
-                        "marked %d unfinished earlier analysis run(s) as interrupted", stale
-                    )
-                plan = store.plan(control, reanalyze=reanalyze, limit=limit)
-                run_id = store.start_run(
-                    control,
-                    provider=analyzer.provider,
-                    model=analyzer.model,
-                    triggered_by=triggered_by,
-                    selected=len(plan.pending),
-                )
-                status, error = "success", None
+        with store.ANALYSIS_RUNS.locked(local_url) as control:
+            plan = store.plan(control, reanalyze=reanalyze, limit=limit)
+            with store.ANALYSIS_RUNS.recording(
+                control,
+                urls=(local_url,),
+                provider=analyzer.provider,
+                model=analyzer.model,
+                triggered_by=triggered_by,
+                conversations_selected=len(plan.pending),
+            ) as run:
                 try:
                     await _analyse_all(
-                        local_url, run_id, analyzer, plan.pending, concurrency, tally, progress
+                        local_url, run.id, analyzer, plan.pending, concurrency, tally, progress
                     )
-                except BaseException as exc:
-                    stopped = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
-                    status = "interrupted" if stopped else "failed"
-                    error = exc.message if isinstance(exc, AllpfitError) else repr(exc)[:500]
-                    raise
-                finally:
-                    if status == "success" and tally.failed and not tally.analyzed:
-                        status, error = "failed", "every selected conversation failed"
-                    store.finish_run(
-                        control,
-                        run_id,
-                        status=status,
-                        tally=tally,
-                        seconds=time.perf_counter() - started,
-                        error=error,
-                    )
-            finally:
-                store.release_lock(control)
+                finally:  # the totals of what was done, whatever happened
+                    store.update_run(control, run.id, tally)
+                status, error = "success", None
+                if tally.failed and not tally.analyzed:
+                    status, error = "failed", "every selected conversation failed"
+                run.finish(status=status, total_seconds=round(run.seconds, 3), error_message=error)
+                run_id = run.id
     finally:
         await analyzer.aclose()
     summary = AnalysisSummary(

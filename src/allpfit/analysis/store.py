@@ -6,7 +6,8 @@ stored with a profile is always the hash of the very transcript the analyzer rea
 
 Tables (migration 0010): conversas_analytics_ai holds valid profiles only; analysis_failures the
 last failure per conversation (`attempts` = runs that failed on the same content; cleared when the
-conversation is later analysed); analysis_runs one row per run.
+conversation is later analysed); analysis_runs one row per run, recorded by the one run ledger
+(allpfit.runs: lock, interrupted runs, start, finish, failure).
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from typing import Any
 import psycopg
 
 from allpfit.analysis.analyzer import SENDERS, Analysis, Conversation, ConversationFailed, Message
-from allpfit.errors import AlreadyRunningError
+from allpfit.runs import Ledger
 
 ANALYSIS_LOCK = 7_300_010  # pg_advisory_lock key held for the whole of an analysis run
+ANALYSIS_RUNS = Ledger(
+    table="analysis_runs",
+    lock_key=ANALYSIS_LOCK,
+    job="lead analysis",
+    busy="Another lead analysis is already running on this database",
+)
 GIVE_UP_AFTER = 3  # runs failing on the same content before a conversation is left alone
 
 # Contact, bot and agent messages with text, in order, trimmed: what the analyzer sees.
@@ -48,7 +55,7 @@ FROM conversas_analytics c
 CROSS JOIN LATERAL ({TRANSCRIPT}) t
 LEFT JOIN conversas_analytics_ai ai ON ai.conversation_id = c.conversation_id
 LEFT JOIN analysis_failures f ON f.conversation_id = c.conversation_id
-WHERE c.contact_messages > 0
+WHERE c.is_lead  -- lead conversations only (migration 0042)
 ORDER BY c.last_message_at DESC NULLS LAST, c.conversation_id DESC
 """
 
@@ -132,25 +139,8 @@ class Tally:
 
 
 def acquire_lock(conn: psycopg.Connection) -> None:
-    if conn.execute("SELECT pg_try_advisory_lock(%s)", (ANALYSIS_LOCK,)).fetchone()[0]:  # type: ignore[index]
-        return
-    raise AlreadyRunningError(
-        "Another lead analysis is already running on this database.",
-        hint="Wait for it to finish; this run was not started and changed nothing.",
-    )
-
-
-def release_lock(conn: psycopg.Connection) -> None:
-    conn.execute("SELECT pg_advisory_unlock(%s)", (ANALYSIS_LOCK,))
-
-
-def mark_interrupted(conn: psycopg.Connection) -> int:
-    """Runs left 'running' by a killed process: with the lock held, none of them is alive."""
-    return conn.execute(
-        """UPDATE analysis_runs SET status = 'interrupted', finished_at = now(),
-               error_message = 'the process stopped before the run finished'
-           WHERE status = 'running'"""
-    ).rowcount
+    """Take the analysis lock on `conn` (for callers holding it outside a run)."""
+    ANALYSIS_RUNS.acquire(conn)
 
 
 def plan(conn: psycopg.Connection, *, reanalyze: bool, limit: int | None) -> Plan:
@@ -204,19 +194,6 @@ def _time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def start_run(
-    conn: psycopg.Connection, *, provider: str, model: str, triggered_by: str, selected: int
-) -> int:
-    row = conn.execute(
-        """INSERT INTO analysis_runs (provider, model, triggered_by, status,
-               conversations_selected)
-           VALUES (%s, %s, %s, 'running', %s) RETURNING id""",
-        (provider, model, triggered_by, selected),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 def save(
     conn: psycopg.Connection,
     run_id: int,
@@ -265,24 +242,6 @@ def update_run(cur: psycopg.Cursor[Any] | psycopg.Connection, run_id: int, tally
             round(tally.cost_usd, 6),
             run_id,
         ),
-    )
-
-
-def finish_run(
-    conn: psycopg.Connection,
-    run_id: int,
-    *,
-    status: str,
-    tally: Tally,
-    seconds: float,
-    error: str | None = None,
-) -> None:
-    update_run(conn, run_id, tally)
-    conn.execute(
-        """UPDATE analysis_runs SET status = %s, finished_at = now(), total_seconds = %s,
-               error_message = %s
-           WHERE id = %s""",
-        (status, round(seconds, 3), error, run_id),
     )
 
 

@@ -1,16 +1,20 @@
 """The `allpfit` command: every job of the product, one sub-command each.
 
 This package is the only place where errors become messages and exit codes: core code raises
-`AllpfitError`s, and `AllpfitGroup.invoke` prints `Error: ...` and the hint, then exits with the
-error's code. Tracebacks are shown only for unexpected failures, or with `--debug`.
+`AllpfitError`s, and `AllpfitGroup.invoke` prints `Error: ...` (one line, secrets masked) and
+the hint on the next, then exits with the error's code. The log file gets the full text. An
+unexpected exception is reported the same way (exit 1) with its traceback in the log file only;
+`--debug` shows tracebacks on the console.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import traceback
 
 import typer
+from rich.text import Text
 from typer.core import TyperGroup
 
 from allpfit import __version__
@@ -24,23 +28,68 @@ from allpfit.cli import ops as ops_cmd
 from allpfit.cli import source as source_cmd
 from allpfit.cli.state import State, err_console
 from allpfit.errors import AllpfitError
+from allpfit.ops.logs import secrets_of
+from allpfit.redaction import first_line, redact
+
+log = logging.getLogger("allpfit.cli")
+# Before (or without) the log file, Python's last-resort handler would print log records on
+# stderr: a second copy of the `Error:` line.
+logging.getLogger("allpfit").addHandler(logging.NullHandler())
+
+
+def _control_flow() -> tuple[type[BaseException], ...]:
+    """The exceptions Typer and Click use for exits, aborts and usage errors: they pass through
+    untouched. Typer 0.28 vendors Click as `typer._click`; earlier versions use `click`."""
+    kinds: list[type[BaseException]] = [typer.Exit, typer.Abort]
+    for name in ("click.exceptions", "typer._click.exceptions"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        kinds += [
+            getattr(module, n) for n in ("ClickException", "Exit", "Abort") if hasattr(module, n)
+        ]
+    return tuple(kinds)
+
+
+PASS_THROUGH = _control_flow()
 
 
 class AllpfitGroup(TyperGroup):
-    """Root group that turns expected errors into a message and an exit code."""
+    """Root group that turns every error into one message line, a hint and an exit code."""
 
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
         try:
             return super().invoke(ctx)
+        except PASS_THROUGH:
+            raise
         except AllpfitError as exc:
-            logging.getLogger("allpfit.cli").error("%s", exc.message)
-            state = ctx.obj if isinstance(ctx.obj, State) else None
-            if state is not None and state.debug:
-                err_console.print(traceback.format_exc(), markup=False, highlight=False)
-            err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
-            if exc.hint:
-                err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
+            log.error("%s", exc.message)
+            _report(ctx, exc.message, exc.hint)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:  # a bug or an unforeseen failure: still one line, no traceback
+            log.error("unexpected error", exc_info=True)
+            state = ctx.obj if isinstance(ctx.obj, State) else None
+            where = state.log_file if state is not None and state.log_file else "the log file"
+            detail = first_line(str(exc))
+            _report(
+                ctx,
+                f"unexpected {type(exc).__name__}" + (f": {detail}" if detail else ""),
+                f"The full traceback is in {where}; `allpfit --debug ...` shows it here.",
+            )
+            raise typer.Exit(1) from None
+
+
+def _report(ctx: typer.Context, message: str, hint: str | None) -> None:
+    """Print `Error:` and `Hint:`, one line each, with every secret masked."""
+    state = ctx.obj if isinstance(ctx.obj, State) else None
+    secrets = secrets_of(state.loaded) if state is not None and state.loaded else []
+    if state is not None and state.debug:
+        err_console.print(redact(traceback.format_exc(), secrets), markup=False, highlight=False)
+    for label, style, text in (("Error:", "bold red", message), ("Hint:", "yellow", hint)):
+        if text:
+            line = first_line(redact(text, secrets))
+            err_console.print(Text.assemble((label, style), " ", line), soft_wrap=True)
 
 
 app = typer.Typer(

@@ -34,18 +34,29 @@ SHOWN_REJECTS = 20
 
 
 @app.command("sync")
-def sync(ctx: typer.Context) -> None:
+def sync(
+    ctx: typer.Context,
+    allow_mass_delete: bool = typer.Option(
+        False,
+        "--allow-mass-delete",
+        help="Mark customers missing from the EVO listing even when they are more than "
+        "SYNC_MAX_DELETED_FRACTION of them (otherwise refused, exit 8).",
+    ),
+) -> None:
     """Read every member and sale from the EVO API into crm_customers."""
     settings = state(ctx).settings()
     local_url = db.prepare(settings)
     with progress_bar(LABELS) as progress:
-        result = sync_members(local_url, settings, progress=progress)
+        result = sync_members(
+            local_url, settings, progress=progress, allow_mass_delete=allow_mass_delete
+        )
     table = Table(title=f"EVO sync (run {result.run_id})", show_header=False)
     table.add_row("members read", f"{result.members_read:,}")
     table.add_row("inserted", f"{result.inserted:,}")
     table.add_row("updated", f"{result.updated:,}")
     table.add_row("unchanged", f"{result.unchanged:,}")
-    table.add_row("deleted (gone from EVO)", f"{result.deleted:,}")
+    table.add_row("marked missing (gone from EVO)", f"{result.marked_missing:,}")
+    table.add_row("back in EVO (mark cleared)", f"{result.returned:,}")
     table.add_row("without a usable phone", f"{result.without_phone:,}")
     table.add_row("sales read", f"{result.sales_read:,}")
     table.add_row("API requests", f"{result.requests:,}")
@@ -63,7 +74,16 @@ def import_(
         False, "--strict", help="Import nothing if any row is rejected (exit code 2)."
     ),
     replace: bool = typer.Option(
-        False, "--replace", help="Also delete imported customers absent from this file."
+        False,
+        "--replace",
+        help="The file is a full snapshot: mark imported customers absent from it as missing "
+        "(never deleted).",
+    ),
+    allow_mass_delete: bool = typer.Option(
+        False,
+        "--allow-mass-delete",
+        help="With --replace: mark them even when they are more than SYNC_MAX_DELETED_FRACTION "
+        "of the imported customers (otherwise refused, exit 8).",
     ),
 ) -> None:
     """Import a CRM export; bad rows are listed and saved to a rejects CSV, never dropped."""
@@ -77,16 +97,18 @@ def import_(
             sheet=sheet,
             strict=strict,
             replace=replace,
+            allow_mass_delete=allow_mass_delete,
             progress=progress,
         )
     table = Table(title=f"Import of {result.path.name} (run {result.run_id})", show_header=False)
+    table.add_row("file", result.file_format)
     table.add_row("columns", result.columns)
     table.add_row("rows read", f"{result.rows_read:,}")
     table.add_row("inserted", f"{result.inserted:,}")
     table.add_row("updated", f"{result.updated:,}")
     table.add_row("unchanged", f"{result.unchanged:,}")
     if replace:
-        table.add_row("deleted (absent from file)", f"{result.deleted:,}")
+        table.add_row("marked missing (absent from file)", f"{result.marked_missing:,}")
     table.add_row("rejected", f"{len(result.rejected):,}")
     table.add_row("phones without DDD", f"{result.without_ddd:,}")
     table.add_row("seconds", f"{result.seconds:.1f}")

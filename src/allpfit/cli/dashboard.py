@@ -31,7 +31,8 @@ def theme_flags() -> list[str]:
     """The shipped .streamlit/config.toml as `--section.option value` flags.
 
     Streamlit reads config.toml only from the working directory (and ~/.streamlit), so the
-    packaged theme travels as command-line flags; the user's own config still applies to
+    packaged theme and settings (among them `client.showErrorDetails = "none"`: no traceback
+    reaches a browser) travel as command-line flags; the user's own config still applies to
     everything we do not set.
     """
     shipped = resources.files("allpfit.dashboard").joinpath(".streamlit/config.toml")

@@ -49,8 +49,7 @@ def demo(
     from allpfit.demo.run import run_demo
 
     settings = state(ctx).settings()
-    labels = {"generate": "Generating demo conversations", "analyze": "Analysing leads"}
-    with progress_bar(labels) as progress:
+    with progress_bar() as progress:
         result = run_demo(
             settings,
             conversations=conversations,
@@ -63,8 +62,21 @@ def demo(
         f"Demo Chatwoot: {result.conversations:,} conversations "
         f"({'generated now' if result.generated else 'reused; --regenerate for new data'})."
     )
-    console.print(f"CRM export {result.members_file}: {result.members_imported:,} members.")
+    rejected = ""
+    if result.members_rejected:
+        rejected = f", {result.members_rejected:,} rows rejected"
+        if result.rejects_file is not None:
+            rejected += f" (listed in {result.rejects_file})"
+    console.print(
+        f"CRM export {result.members_file}: {result.members_imported:,} members{rejected}."
+    )
     print_pipeline(result.pipeline)
+    if result.source_record is not None:
+        console.print(
+            f"The demo Chatwoot is now this folder's source ({result.source_record}): "
+            "`allpfit etl run`, `pipeline` and `schedule` use it with nothing configured. "
+            "A SOURCE_DATABASE_URL or SOURCE_DB_HOST you set always wins."
+        )
     if not result.pipeline.ok:
         raise typer.Exit(1)
     if not dashboard:
@@ -115,12 +127,7 @@ def generate_command(
         admin = embedded.server_url(settings.data_dir)
         db.ensure_database(admin, DEMO_SOURCE_DB)
         url = embedded.with_database(admin, DEMO_SOURCE_DB)
-    labels = {
-        "generate": "Generating conversations",
-        "index": "Building indexes",
-        "analyze": "Updating statistics",
-    }
-    with progress_bar(labels) as progress:
+    with progress_bar() as progress:
         stats = generate(
             url,
             conversations=conversations,

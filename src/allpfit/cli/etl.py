@@ -1,4 +1,4 @@
-"""`allpfit etl run`: sync Chatwoot into conversas_analytics."""
+"""`allpfit etl run`: sync Chatwoot into conversas_analytics; `allpfit etl purge-deleted`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from allpfit import db
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, state
 from allpfit.sync.backup import write_backup
+from allpfit.sync.purge import PurgeResult, parse_age, purge_deleted
 from allpfit.sync.run import SyncOptions, SyncResult, run_sync
 
 app = typer.Typer(help="Sync Chatwoot into the local analytics table.", no_args_is_help=True)
@@ -35,9 +36,19 @@ def run(
     analyze: bool = typer.Option(
         True, "--analyze/--no-analyze", help="Analyse new or changed leads after the sync."
     ),
+    allow_mass_delete: bool = typer.Option(
+        False,
+        "--allow-mass-delete",
+        help="Run even if Chatwoot looks empty or different, or more than "
+        "SYNC_MAX_DELETED_FRACTION of the conversations would be marked deleted (and record "
+        "this Chatwoot as the one to follow).",
+    ),
 ) -> None:
     """Incremental sync by watermark (the first run, or --full, reads everything), then the
-    lead analysis of new or changed conversations."""
+    lead analysis of new or changed conversations.
+
+    Conversations gone from Chatwoot are marked deleted, never removed. A run that would mark
+    too many, finds none at all, or meets another Chatwoot installation is refused (exit 8)."""
     settings = state(ctx).settings()
     source_url = settings.source_url()
     local_url = db.prepare(settings)
@@ -49,6 +60,7 @@ def run(
             triggered_by=triggered_by.value,
             options=SyncOptions.from_settings(settings),
             progress=progress,
+            allow_mass_delete=allow_mass_delete,
         )
     print_result(result)
     if backup:
@@ -71,7 +83,9 @@ def print_result(result: SyncResult) -> None:
     table.add_row("inserted", f"{result.rows_inserted:,}")
     table.add_row("updated", f"{result.rows_updated:,}")
     table.add_row("unchanged", f"{result.rows_unchanged:,}")
-    table.add_row("deleted", f"{result.rows_deleted:,}")
+    table.add_row("marked deleted", f"{result.rows_deleted:,}")
+    if result.rows_restored:
+        table.add_row("listed again", f"{result.rows_restored:,}")
     table.add_row("watermark", f"{result.watermark_end:%Y-%m-%d %H:%M:%S} UTC")
     table.add_row(
         "seconds",
@@ -79,3 +93,32 @@ def print_result(result: SyncResult) -> None:
         f"load {result.load_seconds:.2f})",
     )
     console.print(table)
+
+
+@app.command("purge-deleted")
+def purge(
+    ctx: typer.Context,
+    older_than: str = typer.Option(
+        ...,
+        "--older-than",
+        help="Age of the deletion mark: a whole number of days, hours or minutes (90d, 12h, 30m).",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; change nothing."),
+) -> None:
+    """Delete for good the conversations marked deleted in Chatwoot longer ago than
+    --older-than, with their AI profiles, analysis failures and CRM matches (one transaction)."""
+    age = parse_age(older_than)
+    settings = state(ctx).settings()
+    result = purge_deleted(db.prepare(settings), age, dry_run=dry_run)
+    print_purge(result, older_than.strip())
+
+
+def print_purge(result: PurgeResult, age: str) -> None:
+    """One line per table: how many rows went (or would go)."""
+    verb = "Would delete" if result.dry_run else "Deleted"
+    console.print(f"{verb} the conversations marked deleted in Chatwoot more than {age} ago:")
+    rows = {"conversas_analytics": result.conversations, **result.dependants}
+    for name, count in rows.items():
+        console.print(f"  {name:<26} {count:>8,}", highlight=False)
+    if result.dry_run:
+        console.print("Dry run: nothing was changed.")

@@ -10,15 +10,20 @@ import typer
 from rich.console import Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from allpfit import db
 from allpfit.cli.etl import Trigger
 from allpfit.cli.progress import progress_bar
-from allpfit.cli.state import console, state
+from allpfit.cli.state import console, err_console, state
+from allpfit.errors import LocalDatabaseError
 from allpfit.ops import deploy as deploy_files
 from allpfit.ops.pipeline import PipelineResult, run_pipeline
 from allpfit.ops.schedule import run_schedule
 from allpfit.ops.status import Status, collect
+from allpfit.redaction import first_line
+
+STATUS_COLOUR = {"success": "green", "failed": "red", "refused": "red"}
 
 deploy_app = typer.Typer(help="Generate systemd units or a cron line.", no_args_is_help=True)
 
@@ -42,6 +47,9 @@ def pipeline(
     ),
     analyze: bool = typer.Option(True, "--analyze/--no-analyze", help="Run lead analysis."),
     crm: bool = typer.Option(True, "--crm/--no-crm", help="Run CRM sync (if configured) + match."),
+    allow_mass_delete: bool = typer.Option(
+        False, "--allow-mass-delete", help="Let the sync mark many conversations deleted."
+    ),
 ) -> None:
     """Run the whole job once: sync, analysis, CRM sync and match (what the scheduler runs)."""
     settings = state(ctx).settings()
@@ -53,6 +61,7 @@ def pipeline(
             analyze=analyze,
             crm=crm,
             progress=progress,
+            allow_mass_delete=allow_mass_delete,
         )
     print_pipeline(result)
     if not result.ok:
@@ -65,7 +74,7 @@ def print_pipeline(result: PipelineResult) -> None:
         table.add_column(column)
     for step in result.steps:
         mark = "[green]ok[/]" if step.ok else "[red]failed[/]"
-        table.add_row(step.name, mark, f"{step.seconds:.2f}", step.detail)
+        table.add_row(step.name, mark, f"{step.seconds:.2f}", Text(step.detail))
     console.print(table)
 
 
@@ -76,16 +85,33 @@ def schedule(
     ),
     cycles: int | None = typer.Option(None, "--cycles", min=1, help="Stop after N cycles."),
 ) -> None:
-    """Run the pipeline every hour at SCHEDULE_MINUTE (default :02) until stopped."""
+    """Run the pipeline every hour at SCHEDULE_MINUTE (default :02) until stopped.
+
+    It never stops by itself: a cycle that fails is retried with a back-off."""
     settings = state(ctx).settings()
-    db.prepare(settings)
     settings.source_url()  # fail now, not in an hour, when the source is not configured
+    try:
+        db.prepare(settings)
+    except LocalDatabaseError as exc:  # a server still booting: the cycles retry it
+        err_console.print(
+            Text.assemble(("Warning:", "yellow"), f" {first_line(exc.message)}"), soft_wrap=True
+        )
     console.print(
         f"Scheduler started: pipeline at minute {settings.schedule_minute:02d} every "
         f"{settings.schedule_every_hours} h. Logs: {state(ctx).log_file}. Ctrl-C to stop."
     )
-    done = run_schedule(settings, cycles=cycles, run_now=now, on_cycle=print_pipeline)
+    done = run_schedule(
+        settings, cycles=cycles, run_now=now, on_cycle=print_pipeline, on_error=_cycle_failed
+    )
     console.print(f"Scheduler stopped after {done} cycle(s).")
+
+
+def _cycle_failed(message: str, retry_in: float) -> None:
+    """One line per cycle that raised; the traceback, if any, is in the log file."""
+    err_console.print(
+        Text.assemble(("Cycle failed:", "bold red"), f" {message} (retrying in {retry_in:.0f} s)"),
+        soft_wrap=True,
+    )
 
 
 def _collect(ctx: typer.Context, max_age: int | None) -> Status:
@@ -106,7 +132,8 @@ def status(
 ) -> None:
     """Last runs, freshness, table counts, analysis and CRM health.
 
-    Exit 1 when the last sync failed, 6 when the data is stale: usable by monitoring."""
+    Exit 1 when the last run of a stage (sync, analysis, CRM) failed or was refused, 6 when
+    the data is stale: usable by monitoring."""
     report = _collect(ctx, max_age)
     console.print(render(report))
     if report.exit_code:
@@ -142,7 +169,7 @@ def render(report: Status) -> Group:
     for column in ("id", "started", "by", "type", "status", "read", "new", "upd", "del", "seconds"):
         runs.add_column(column)
     for run in report.runs:
-        colour = {"success": "green", "failed": "red"}.get(run["status"], "yellow")
+        colour = STATUS_COLOUR.get(run["status"], "yellow")
         runs.add_row(
             str(run["id"]),
             f"{run['started_at']:%Y-%m-%d %H:%M}",
@@ -154,6 +181,17 @@ def render(report: Status) -> Group:
             f"{run['rows_updated']:,}",
             f"{run['rows_deleted']:,}",
             f"{run['total_seconds'] or 0:.2f}",
+        )
+    stages = Table(title="Pipeline stages (last run of each)")
+    for column in ("stage", "status", "at", "error"):
+        stages.add_column(column)
+    for stage in report.stages:
+        colour = STATUS_COLOUR.get(stage.status, "yellow")
+        stages.add_row(
+            stage.name,
+            Text(stage.status.upper() if stage.bad else stage.status, style=f"bold {colour}"),
+            f"{stage.at:%Y-%m-%d %H:%M}" if stage.at else "-",
+            Text(stage.error or ""),
         )
     facts = Table(title="Health", show_header=False)
     last = report.last_success
@@ -170,7 +208,7 @@ def render(report: Status) -> Group:
             "lag behind Chatwoot", str(report.lag).split(".")[0] if report.lag is not None else "-"
         )
     elif report.source_error:
-        facts.add_row("Chatwoot", f"[red]{report.source_error}[/]")
+        facts.add_row("Chatwoot", Text(report.source_error, style="red"))
     for table, count in report.counts.items():
         facts.add_row(f"rows in {table}", f"{count:,}")
     a = report.analysis
@@ -192,11 +230,11 @@ def render(report: Status) -> Group:
     if not report.crm:
         facts.add_row("CRM", "never synced")
     verdict = (
-        "[green]Healthy[/]"
+        Text("Healthy", style="green")
         if not report.problems
-        else "[red]Problems:[/]\n" + "\n".join(f"- {p}" for p in report.problems)
+        else Text.assemble(("Problems:", "red"), *(f"\n- {p}" for p in report.problems))
     )
-    return Group(runs, facts, verdict)
+    return Group(runs, stages, facts, verdict)
 
 
 @deploy_app.command("systemd")
@@ -207,7 +245,8 @@ def deploy_systemd(
     ),
     user: str | None = typer.Option(None, "--user", help="User= line for the services."),
 ) -> None:
-    """Print (or write) systemd units: an hourly timer for the pipeline and the dashboard."""
+    """Print (or write) systemd units: an hourly timer for the pipeline, the dashboard, and
+    the scheduler as a service (instead of the timer). Each restarts on failure."""
     settings = state(ctx).settings()
     units = deploy_files.systemd_units(settings, Path.cwd(), user)
     if output is None:

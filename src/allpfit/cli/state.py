@@ -22,6 +22,12 @@ class State:
     _settings: Settings | None = field(default=None, repr=False)
     log_file: Path | None = None
 
+    @property
+    def loaded(self) -> Settings | None:
+        """The settings if a command already loaded them (the error report masks their
+        secrets); never loads them itself."""
+        return self._settings
+
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings()

@@ -5,9 +5,12 @@ WhatsApp number) or Phone, the number in `description` and the country code in `
 first sale date is the earliest non-removed sale of `/api/v2/sales` for that member.
 
 The sync reads everything from the API first and writes in one transaction afterwards, so a
-failure halfway through the pages changes nothing. The API lists every member, so members that
-disappeared from EVO are deleted from crm_customers (never when the API returned none).
-Members without a usable phone are kept (they are customers) and counted: they cannot match.
+failure halfway through the pages (an error, the page cap, the sync deadline) changes nothing.
+The API lists every member, so members absent from the listing are MARKED
+(`crm_customers.missing_in_source_at`), never deleted, and unmarked when they come back; a
+listing that would mark more than SYNC_MAX_DELETED_FRACTION of them (a short or truncated
+answer) is refused with MassRemovalRefused unless `allow_mass_delete`. Members without a usable
+phone are kept (they are customers) and counted: they cannot match.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from allpfit import db
 from allpfit.config import Settings
 from allpfit.crm import store
 from allpfit.crm.evo_client import EvoClient
-from allpfit.crm.members import Member, Progress, Reject
+from allpfit.crm.members import Member, Reject
 from allpfit.crm.phones import pick
+from allpfit.progress import Progress
 
 MOBILE_TYPES = {"cellphone", "celular", "mobile", "whatsapp"}
 PHONE_TYPES = {"phone", "telefone", "telephone", "fone"}
@@ -128,12 +132,13 @@ class EvoSyncSummary:
     inserted: int
     updated: int
     unchanged: int
-    deleted: int
+    marked_missing: int
     without_phone: int
     rejected: list[Reject] = field(default_factory=list)
     sales_read: int = 0
     requests: int = 0
     seconds: float = 0.0
+    returned: int = 0  # members marked missing earlier and listed again
 
 
 def sync_members(
@@ -142,8 +147,12 @@ def sync_members(
     *,
     progress: Progress | None = None,
     client: EvoClient | None = None,
+    allow_mass_delete: bool = False,
 ) -> EvoSyncSummary:
-    """Read every EVO member (and sale) and bring the evo rows of crm_customers up to date."""
+    """Read every EVO member (and sale) and bring the evo rows of crm_customers up to date.
+
+    Raises MassRemovalRefused (nothing written) when the listing lacks more than
+    SYNC_MAX_DELETED_FRACTION of the stored EVO customers, unless `allow_mass_delete`."""
     started = time.perf_counter()
     own_client = client is None
     evo = client or EvoClient.from_settings(settings)
@@ -156,21 +165,27 @@ def sync_members(
             if progress is not None:
                 progress("store", 0, len(members))
             with db.transaction(local_url) as conn:
+                marked, returned = store.mark_missing(
+                    conn,
+                    "evo",
+                    {m.external_id for m in members},
+                    max_fraction=settings.sync_max_deleted_fraction,
+                    allow=allow_mass_delete,
+                    what="EVO customers",
+                )
                 inserted, updated = store.upsert_members(conn, members)
-                deleted = 0
-                if members:
-                    deleted = store.delete_missing(conn, "evo", {m.external_id for m in members})
                 summary = EvoSyncSummary(
                     run_id=run_id,
                     members_read=source.read,
                     inserted=inserted,
                     updated=updated,
                     unchanged=len(members) - inserted - updated,
-                    deleted=deleted,
+                    marked_missing=marked,
                     without_phone=without_phone,
                     rejected=source.rejects,
                     sales_read=source.sales_read,
                     requests=evo.requests_made,
+                    returned=returned,
                 )
                 store.finish_success(
                     conn,
@@ -179,7 +194,7 @@ def sync_members(
                     rows_written=inserted + updated,
                     rows_rejected=len(source.rejects),
                     detail=f"{len(members)} members ({without_phone} without a usable "
-                    f"phone), {source.sales_read} sales, {deleted} deleted, "
+                    f"phone), {source.sales_read} sales, {marked} marked missing, {returned} back, "
                     f"{evo.requests_made} requests",
                 )
             if progress is not None:

@@ -1,24 +1,35 @@
-"""The EVO (W12) integration API client (httpx): polite, patient and clear about failures.
+"""The EVO (W12) integration API client (httpx): polite, patient, bounded, clear about failures.
 
 - Auth: HTTP Basic, user name = the gym's DNS (`EVO_DNS`), password = the API token
   (`EVO_API_TOKEN`). The token never appears in a message or a log line.
 - Paging: `take`/`skip`; a page shorter than `take` is the last one. EVO caps `take` at 50 for
-  members and 100 for sales, so the page size is clipped per endpoint.
-- Rate: at most `requests_per_minute` request starts in any 60-second window (EVO allows 40).
-- Failures: 429, 5xx, timeouts and connection errors are retried with exponential backoff
-  (a `Retry-After` header wins); 401/403 fail at once with an error naming EVO_DNS and
-  EVO_API_TOKEN; other 4xx fail at once with the status and the start of the body.
+  members and 100 for sales, so the page size is clipped per endpoint. A listing longer than
+  `max_pages` pages (EVO_MAX_PAGES) is refused, so a server that keeps returning full pages
+  cannot keep us reading (and holding its records in memory) forever.
+- Rate, retries, deadlines: `allpfit.resilience`, the layer the LLM client uses too. Requests
+  start evenly spaced, at most `requests_per_minute` a minute (EVO allows 40); 429, 5xx,
+  timeouts and connection errors are retried with exponential backoff and jitter (a
+  `Retry-After` header, seconds or HTTP date, wins); 401/403 fail at once with an error naming
+  EVO_DNS and EVO_API_TOKEN; other 4xx fail at once with the status and the start of the body.
+- `timeout` (EVO_TIMEOUT_SECONDS) bounds each request as a whole, body included: httpx's own
+  timeouts are per read, and a server trickling a byte a second never trips them.
+  `sync_timeout` (EVO_SYNC_TIMEOUT_SECONDS) bounds everything one client does (all pages, waits
+  and retries of a sync): past it, the call in flight is cancelled and CrmError is raised.
+- A body larger than MAX_BODY_BYTES is refused; NUL characters (which PostgreSQL text cannot
+  hold) are removed from every string of a decoded body, so one odd field cannot abort a sync.
 
-Clock and sleep are injectable so tests exercise the limiter and backoff without waiting.
+The client is synchronous to its callers; inside, one asyncio event loop per client (an
+`asyncio.Runner`) runs httpx's async client, because only cancellation gives a hard deadline
+on a read in progress. `sleep` (the waits between retries) is injectable so tests assert the
+backoff without enduring it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
-import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -26,6 +37,15 @@ import httpx
 from allpfit import __version__
 from allpfit.config import Settings
 from allpfit.errors import ConfigError, CrmError, Retryable
+from allpfit.resilience import (
+    Deadline,
+    GaveUp,
+    RateLimit,
+    RetryPolicy,
+    Sleep,
+    call_with_retries,
+    retry_after_seconds,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +54,7 @@ SALES_PATH = "/api/v2/sales"
 MEMBERS_MAX_TAKE = 50
 SALES_MAX_TAKE = 100
 MAX_RETRY_WAIT = 600.0
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a page of 100 sales is well under 1 MiB
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -45,51 +66,16 @@ class EvoAuthError(CrmError):
 
 
 class EvoUnavailableError(CrmError, Retryable):
-    """EVO kept failing (429/5xx/network) after every retry."""
+    """EVO kept failing (429/5xx/network/timeouts) after every retry, or the sync ran out of
+    time (EVO_SYNC_TIMEOUT_SECONDS)."""
 
 
-class RateLimiter:
-    """At most `per_minute` acquisitions in any sliding 60-second window."""
+class _Transient(Exception):
+    """One attempt failed in a way worth retrying; `retry_after` is the server's wish."""
 
-    def __init__(
-        self,
-        per_minute: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.per_minute = max(1, per_minute)
-        self.clock = clock
-        self.sleep = sleep
-        self._starts: deque[float] = deque()
-
-    def acquire(self) -> None:
-        now = self.clock()
-        while self._starts and now - self._starts[0] >= 60.0:
-            self._starts.popleft()
-        if len(self._starts) >= self.per_minute:
-            wait = 60.0 - (now - self._starts[0])
-            if wait > 0:
-                log.debug("EVO rate limit: waiting %.1f s", wait)
-                self.sleep(wait)
-            now = self.clock()
-            self._starts.popleft()
-        self._starts.append(now)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
 class EvoClient:
@@ -106,18 +92,24 @@ class EvoClient:
         timeout: float = 30.0,
         max_retries: int = 5,
         backoff: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        max_pages: int = 2000,
+        sync_timeout: float = 7200.0,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.dns = dns
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
+        self.timeout = timeout
+        self.max_pages = max_pages
+        self.policy = RetryPolicy(
+            retries=max_retries, backoff=backoff, max_retry_after=MAX_RETRY_WAIT, sleep=sleep
+        )
+        self.limit = RateLimit(requests_per_minute, burst_seconds=60.0 / requests_per_minute)
+        self.deadline = Deadline(sync_timeout)
         self.requests_made = 0
-        self._http = httpx.Client(
+        self._runner = asyncio.Runner()
+        self._closed = False
+        self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=httpx.BasicAuth(dns, token),
             timeout=timeout,
@@ -146,6 +138,8 @@ class EvoClient:
             page_size=settings.evo_page_size,
             timeout=settings.evo_timeout_seconds,
             max_retries=settings.evo_max_retries,
+            max_pages=settings.evo_max_pages,
+            sync_timeout=settings.evo_sync_timeout_seconds,
         )
 
     def __enter__(self) -> EvoClient:
@@ -155,57 +149,83 @@ class EvoClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._runner.run(self._http.aclose())
+        finally:
+            self._runner.close()
 
     # --- one request -------------------------------------------------------------------
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET `path`, retrying transient failures; return the decoded JSON body."""
-        last = ""
-        for attempt in range(self.max_retries + 1):
-            self.limiter.acquire()
-            self.requests_made += 1
-            delay = self.backoff * (2**attempt)
-            try:
-                response = self._http.get(path, params=params)
-            except httpx.TransportError as exc:
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            else:
-                status = response.status_code
-                if status in (401, 403):
-                    raise self._auth_error(status, path)
-                if status == 429 or status >= 500:
-                    last = f"HTTP {status}"
-                    wanted = _retry_after(response)
-                    delay = delay if wanted is None else wanted
-                elif status >= 400:
-                    raise CrmError(
-                        f"The EVO API rejected GET {path} with HTTP {status}: "
-                        f"{response.text[:200].strip() or '(empty body)'}",
-                        hint="Check EVO_BASE_URL and that your EVO plan includes this API.",
-                    )
-                else:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        raise CrmError(
-                            f"The EVO API answered GET {path} with something that is not JSON "
-                            f"({response.headers.get('content-type', 'no content type')}).",
-                            hint=f"Check EVO_BASE_URL (now {self.base_url}).",
-                        ) from None
-            if attempt < self.max_retries:
-                log.warning(
-                    "EVO GET %s failed (%s); retry %d/%d in %.1f s",
-                    path,
-                    last,
-                    attempt + 1,
-                    self.max_retries,
-                    delay,
+        """GET `path`, retrying transient failures; return the decoded JSON body (NULs gone)."""
+        return self._runner.run(self._get_json(path, params))
+
+    async def _get_json(self, path: str, params: dict[str, Any] | None) -> Any:
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            raise self._out_of_time(path)
+        try:
+            async with asyncio.timeout(remaining):
+                return await call_with_retries(
+                    lambda: self._attempt(path, params),
+                    policy=self.policy,
+                    transient=lambda exc: isinstance(exc, _Transient),
+                    retry_after=lambda exc: getattr(exc, "retry_after", None),
+                    what=f"EVO GET {path}",
                 )
-                self.sleep(min(delay, MAX_RETRY_WAIT))
-        raise EvoUnavailableError(
-            f"The EVO API failed GET {path} {self.max_retries + 1} times (last: {last}).",
-            hint=f"EVO may be down or limiting requests; try again later. Check EVO_BASE_URL "
-            f"(now {self.base_url}) and lower EVO_REQUESTS_PER_MINUTE if this repeats.",
+        except TimeoutError:
+            raise self._out_of_time(path) from None
+        except GaveUp as exc:
+            raise EvoUnavailableError(
+                f"The EVO API failed GET {path} {exc.attempts} times (last: {exc.last}).",
+                hint=f"EVO may be down or limiting requests; try again later. Check "
+                f"EVO_BASE_URL (now {self.base_url}) and lower EVO_REQUESTS_PER_MINUTE if this "
+                "repeats.",
+            ) from None
+
+    async def _attempt(self, path: str, params: dict[str, Any] | None) -> Any:
+        """One request under the rate limit and the whole-request deadline."""
+        await self.limit.acquire()
+        self.requests_made += 1
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self._http.stream("GET", path, params=params) as response:
+                    status = response.status_code
+                    if status in (401, 403):
+                        raise self._auth_error(status, path)
+                    body = await _read_capped(response, path)
+        except TimeoutError:
+            raise _Transient(f"no complete answer within {self.timeout:g} s") from None
+        except httpx.TransportError as exc:
+            raise _Transient(
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            ) from None
+        if status == 429 or status >= 500:
+            raise _Transient(f"HTTP {status}", retry_after_seconds(response.headers))
+        if status >= 400:
+            text = body[:200].decode("utf-8", "replace").strip()
+            raise CrmError(
+                f"The EVO API rejected GET {path} with HTTP {status}: {text or '(empty body)'}",
+                hint="Check EVO_BASE_URL and that your EVO plan includes this API.",
+            )
+        try:
+            return _without_nul(json.loads(body))
+        except (ValueError, RecursionError):
+            raise CrmError(
+                f"The EVO API answered GET {path} with something that is not JSON "
+                f"({response.headers.get('content-type', 'no content type')}).",
+                hint=f"Check EVO_BASE_URL (now {self.base_url}).",
+            ) from None
+
+    def _out_of_time(self, path: str) -> EvoUnavailableError:
+        return EvoUnavailableError(
+            f"The EVO sync did not finish within EVO_SYNC_TIMEOUT_SECONDS "
+            f"({self.deadline.seconds:g} s); stopped during GET {path} after "
+            f"{self.requests_made} requests, nothing was written.",
+            hint="EVO is answering very slowly or the listing is far longer than expected; try "
+            "again later, or raise EVO_SYNC_TIMEOUT_SECONDS.",
         )
 
     def _auth_error(self, status: int, path: str) -> EvoAuthError:
@@ -232,11 +252,11 @@ class EvoClient:
         progress: Progress | None = None,
         phase: str = "",
     ) -> Iterator[dict[str, Any]]:
-        """Yield every record of a take/skip endpoint, page after page."""
+        """Yield every record of a take/skip endpoint, page after page, at most max_pages."""
         take = max(1, min(self.page_size, max_take))
         skip = 0
         previous: list[dict[str, Any]] | None = None
-        while True:
+        for _ in range(self.max_pages):
             body = self.get_json(path, {**(params or {}), "take": take, "skip": skip})
             page = _records(body, path)
             if page and page == previous:  # a server ignoring `skip` would loop forever
@@ -251,6 +271,13 @@ class EvoClient:
                 progress(phase, skip, None)
             if len(page) < take:
                 return
+        raise CrmError(
+            f"The EVO API listed more than {self.max_pages} full pages of {path} "
+            f"({skip} records, {take} per page) without reaching the end; stopped, nothing "
+            "was written.",
+            hint="A gym this large is unlikely: check EVO_BASE_URL. If the listing is real, "
+            "raise EVO_MAX_PAGES.",
+        )
 
     def members(self, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
         return self.paginate(
@@ -274,3 +301,40 @@ def _records(body: Any, path: str) -> list[dict[str, Any]]:
             hint="Check EVO_BASE_URL; it must point at the EVO integration API.",
         )
     return body
+
+
+async def _read_capped(response: httpx.Response, path: str) -> bytes:
+    """The body, refused past MAX_BODY_BYTES so a hostile server cannot fill our memory."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise CrmError(
+                f"The EVO API answered GET {path} with more than "
+                f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; refused.",
+                hint="Check EVO_BASE_URL; one page of EVO records is far smaller.",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _without_nul(data: Any) -> Any:
+    """`data` with NUL characters removed from every string, keys included (in place for
+    lists and dicts). PostgreSQL text cannot store NUL; EVO fields typed by people can hold
+    one. Iterative, so deeply nested JSON cannot exhaust the stack."""
+    root = [data]
+    stack: list[list[Any] | dict[Any, Any]] = [root]
+    while stack:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, value in items:
+            if isinstance(value, str) and "\x00" in value:
+                value = value.replace("\x00", "")
+            elif isinstance(value, list | dict):
+                stack.append(value)
+            if isinstance(node, dict) and isinstance(key, str) and "\x00" in key:
+                del node[key]
+                key = key.replace("\x00", "")
+            node[key] = value
+    return root[0]

@@ -2,8 +2,9 @@
 
 A hash join on the phone match key (`phones.py`), not a scan:
 
-1. Leads: every distinct `contact_phone` of conversas_analytics with its FIRST conversation
-   (earliest `conversation_created_at`), normalised to a key. A person who appears in Chatwoot
+1. Leads: every distinct `contact_phone` of the lead conversations (`is_lead`, migration 0042:
+   the contact wrote, and Chatwoot still has it) with its FIRST lead conversation (earliest
+   `conversation_created_at`), normalised to a key. A person who appears in Chatwoot
    with and without the ninth digit is one lead; their first conversation is the earlier one.
 2. Customers: every crm_customers row, its phone re-normalised from `phone_raw` (so better
    rules apply without re-importing), grouped by key. Records of one person (same name once
@@ -14,11 +15,13 @@ A hash join on the phone match key (`phones.py`), not a scan:
 3. Customers whose phone has no DDD are matched to a lead with the same local number only when
    exactly one lead has it and no customer holds that key with a DDD ('local_number').
 4. A match is a conversion when the lead's first conversation date is before the signup date
-   (conversion_date, else first sale, else registration; see `Member.signup_date`), or on the
-   same day when `crm_same_day_is_conversion` (CRM dates carry no time of day).
+   (`crm_customers.signup_date`, defined once in SQL by migration 0042: conversion_date, else
+   first sale, else registration), or on the same day when `crm_same_day_is_conversion` (CRM
+   dates carry no time of day).
 
-conversas_crm_match_real is rebuilt in one transaction (delete + COPY) with the run record, and
-the report (CSV + XLSX) is written to `DATA_DIR/reports`.
+conversas_crm_match_real is rebuilt in one transaction (delete + COPY) with the run record; the
+report (CSV + XLSX) is written to `DATA_DIR/reports` inside that transaction, before success is
+recorded, so a report that cannot be written is a failed run that changed nothing.
 """
 
 from __future__ import annotations
@@ -36,9 +39,9 @@ import psycopg
 from allpfit import db
 from allpfit.config import Settings
 from allpfit.crm import store
-from allpfit.crm.members import Progress
 from allpfit.crm.phones import Phone, normalise
 from allpfit.crm.report import write_report
+from allpfit.progress import Progress
 
 SCORES = {"exact": 1.0, "ninth_digit": 0.9, "local_number": 0.6}
 
@@ -47,14 +50,15 @@ SELECT DISTINCT ON (contact_phone)
        contact_phone, conversation_id, conversation_created_at, conversation_date,
        count(*) OVER (PARTITION BY contact_phone) AS conversations
 FROM conversas_analytics
-WHERE contact_phone IS NOT NULL AND btrim(contact_phone) <> ''
+WHERE is_lead AND contact_phone IS NOT NULL AND btrim(contact_phone) <> ''
 ORDER BY contact_phone, conversation_created_at, conversation_id
 """
 
 CUSTOMERS_SQL = """
 SELECT id, source, external_id, name, email, coalesce(phone_raw, phone_normalized),
-       phone_normalized, conversion_date, sale_date, register_date
+       phone_normalized, signup_date
 FROM crm_customers
+WHERE missing_in_source_at IS NULL
 """
 
 MATCH_COLUMNS = (
@@ -169,11 +173,8 @@ def load_leads(conn: psycopg.Connection) -> tuple[dict[str, Lead], int, int]:
 
 def load_customers(conn: psycopg.Connection) -> list[Customer]:
     customers = []
-    for cid, source, ext, name, email, raw, e164, conversion, sale, register in conn.execute(
-        CUSTOMERS_SQL
-    ):
+    for cid, source, ext, name, email, raw, e164, signup in conn.execute(CUSTOMERS_SQL):
         phone = normalise(raw)
-        signup = conversion or sale or register
         display = e164 or phone.e164 or raw
         customers.append(Customer(cid, source, ext, name, email, phone, display, signup))
     return customers
@@ -287,7 +288,15 @@ def run_match(
         no_signup = sum(1 for m in matches if m.customer.signup is None)
         if progress is not None:
             progress("write", 0, len(converted))
-        conn.execute("DELETE FROM conversas_crm_match_real")
+        # Matches of conversations deleted in Chatwoot, or of customers missing from the CRM's
+        # latest listing, are kept as they were: marked source rows never take imported work
+        # with them (the dashboard's `lead_sales` view leaves the deleted ones out).
+        conn.execute(
+            """DELETE FROM conversas_crm_match_real m
+               USING conversas_analytics ca, crm_customers c
+               WHERE ca.conversation_id = m.conversation_id AND c.id = m.crm_customer_id
+                 AND ca.deleted_in_source_at IS NULL AND c.missing_in_source_at IS NULL"""
+        )
         with conn.cursor().copy(
             f"COPY conversas_crm_match_real ({', '.join(MATCH_COLUMNS)}) FROM STDIN"
         ) as copy:
@@ -308,6 +317,11 @@ def run_match(
             no_signup_date=no_signup,
             ambiguous=ambiguous,
         )
+        # The report before the success record: a report that cannot be written (full disk,
+        # unwritable DATA_DIR) fails the run and rolls the table back, never "success, no file".
+        summary.report_csv, summary.report_xlsx = write_report(
+            settings.report_dir, summary, converted, ambiguous
+        )
         store.finish_success(
             conn,
             run_id,
@@ -321,8 +335,5 @@ def run_match(
         )
         if progress is not None:
             progress("write", len(converted), len(converted))
-    summary.report_csv, summary.report_xlsx = write_report(
-        settings.report_dir, summary, converted, ambiguous
-    )
     summary.seconds = time.perf_counter() - started
     return summary

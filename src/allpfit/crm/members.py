@@ -7,20 +7,24 @@ implement `MemberSource`, so storing, matching and the tests treat them alike: t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
 from allpfit.crm.phones import Phone
+from allpfit.progress import Progress
 
 Source = Literal["evo", "excel"]
-Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
 class Member:
-    """One CRM customer as stored in crm_customers."""
+    """One CRM customer as stored in crm_customers.
+
+    Its signup date is not computed here: it is `crm_customers.signup_date`, defined once in SQL
+    (migration 0042) and read by the match and the dashboard alike.
+    """
 
     source: Source
     external_id: str
@@ -31,16 +35,6 @@ class Member:
     conversion_date: date | None = None
     sale_date: date | None = None
     status: str | None = None
-
-    @property
-    def signup_date(self) -> date | None:
-        """When the lead became a customer: conversion, else first sale, else registration.
-
-        EVO's conversionDate is the day a prospect became a member, the most precise fact we
-        have; a first sale is the next best; registerDate may predate the purchase (prospects
-        are registered when they first visit) and is the last resort.
-        """
-        return self.conversion_date or self.sale_date or self.register_date
 
 
 @dataclass(frozen=True)

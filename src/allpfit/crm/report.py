@@ -3,15 +3,17 @@
 The CSV holds the conversions, `;`-separated in UTF-8 with a BOM so Excel in Portuguese opens
 it as columns. The workbook has three sheets: the conversions, the ambiguous phones (several
 customers on one lead's phone, excluded from the table) and a summary. Column names are the
-table's, so a report row and a conversas_crm_match_real row read the same.
+table's, so a report row and a conversas_crm_match_real row read the same. Both files are
+written by `allpfit.spreadsheet`, so a customer named `=HYPERLINK(...)` is text, never a formula.
 """
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from allpfit.spreadsheet import write_csv, write_xlsx
 
 if TYPE_CHECKING:
     from allpfit.crm.match import Ambiguous, Match, MatchSummary
@@ -101,26 +103,25 @@ def write_report(
     conversions: list[Match],
     ambiguous: list[Ambiguous],
 ) -> tuple[Path, Path]:
-    """Write the CSV and the XLSX; return their paths."""
-    from openpyxl import Workbook
+    """Write the CSV and the XLSX (formula-safe, complete or absent); return their paths.
 
-    report_dir.mkdir(parents=True, exist_ok=True)
+    If the workbook cannot be written, the CSV just written is removed too, so a failed run
+    leaves no report that looks like a successful one.
+    """
     stem = report_dir / f"crm_match_{datetime.now():%Y%m%d_%H%M%S}"
     csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
     rows = conversion_rows(conversions)
-    with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(CONVERSION_HEADERS)
-        writer.writerows(rows)
-    book = Workbook(write_only=True)
-    for title, headers, body in (
-        ("Conversões", CONVERSION_HEADERS, rows),
-        ("Telefones ambíguos", AMBIGUOUS_HEADERS, ambiguous_rows(ambiguous)),
-        ("Resumo", ["Indicador", "Valor"], summary_rows(summary)),
-    ):
-        sheet = book.create_sheet(title)
-        sheet.append(headers)
-        for row in body:
-            sheet.append(row)
-    book.save(xlsx_path)
+    write_csv(csv_path, CONVERSION_HEADERS, rows)
+    try:
+        write_xlsx(
+            xlsx_path,
+            [
+                ("Conversões", CONVERSION_HEADERS, rows),
+                ("Telefones ambíguos", AMBIGUOUS_HEADERS, ambiguous_rows(ambiguous)),
+                ("Resumo", ["Indicador", "Valor"], summary_rows(summary)),
+            ],
+        )
+    except BaseException:
+        csv_path.unlink(missing_ok=True)
+        raise
     return csv_path, xlsx_path

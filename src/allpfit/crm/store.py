@@ -1,10 +1,12 @@
 """Writing customers and run records: crm_customers and crm_sync_runs.
 
 Customers are upserted by (source, external_id), so importing the same file or syncing the same
-API twice leaves the same rows (only `updated_at` moves, and only when a value changed). Each
+API twice leaves the same rows (only `updated_at` moves, and only when a value changed);
+customers absent from a later full listing are marked (`mark_missing`), never deleted. Each
 `crm sync` / `crm import` / `crm match` run is one crm_sync_runs row: inserted as 'running' on
 its own autocommit connection, finished by the data transaction on success (both commit or
-neither), or marked 'failed' with the error otherwise. The status screen reads that table.
+neither), or marked 'failed' with the error otherwise, by the one run ledger (allpfit.runs).
+The status screen reads that table.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from contextlib import contextmanager
 
 import psycopg
 
-from allpfit import db
 from allpfit.crm.members import Member, Source
-from allpfit.errors import AlreadyRunningError
+from allpfit.runs import Ledger
+from allpfit.safety import check_removal
 
 CRM_LOCK = 7_300_020  # pg_advisory_lock key held by every crm run
+CRM_RUNS = Ledger(
+    table="crm_sync_runs",
+    lock_key=CRM_LOCK,
+    job="CRM job",
+    busy="Another CRM job (sync, import or match) is running on this database",
+    timed=False,
+)
 
 COLUMNS = (
     "source",
@@ -38,41 +47,13 @@ COLUMNS = (
 def locked_run(local_url: str, kind: str) -> Iterator[tuple[psycopg.Connection, int]]:
     """Hold the CRM lock and a 'running' crm_sync_runs row for the duration of a run.
 
-    Yields (autocommit control connection, run id). An exception marks the run 'failed' with
-    its message and propagates; success must be recorded by the caller with `finish_success`
-    inside its data transaction.
+    Yields (autocommit control connection, run id). An exception marks the run 'failed' (or
+    'interrupted', 'refused') with its message and propagates, a database error as a
+    LocalDatabaseError; success must be recorded by the caller with `finish_success` inside its
+    data transaction.
     """
-    with db.connect(local_url, autocommit=True) as conn:
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (CRM_LOCK,)).fetchone()
-        if not got or not got[0]:
-            raise AlreadyRunningError(
-                "Another CRM job (sync, import or match) is running on this database.",
-                hint="Wait for it to finish; this run was not started and changed nothing.",
-            )
-        try:
-            conn.execute(
-                """UPDATE crm_sync_runs SET status = 'interrupted', finished_at = now(),
-                       error_message = 'the process stopped before the run finished'
-                   WHERE status = 'running'"""
-            )
-            row = conn.execute(
-                "INSERT INTO crm_sync_runs (kind, status) VALUES (%s, 'running') RETURNING id",
-                (kind,),
-            ).fetchone()
-            assert row is not None
-            run_id = int(row[0])
-            try:
-                yield conn, run_id
-            except BaseException as exc:
-                message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-                conn.execute(
-                    """UPDATE crm_sync_runs SET status = 'failed', finished_at = now(),
-                           error_message = %s WHERE id = %s AND status = 'running'""",
-                    (message[:2000], run_id),
-                )
-                raise
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (CRM_LOCK,))
+    with CRM_RUNS.run(local_url, kind=kind) as run:
+        yield run.conn, run.id
 
 
 def finish_success(
@@ -85,10 +66,13 @@ def finish_success(
     detail: str,
 ) -> None:
     """Record a successful run; call inside the data transaction so both commit together."""
-    conn.execute(
-        """UPDATE crm_sync_runs SET status = 'success', finished_at = now(), rows_read = %s,
-               rows_written = %s, rows_rejected = %s, detail = %s WHERE id = %s""",
-        (rows_read, rows_written, rows_rejected, detail, run_id),
+    CRM_RUNS.finish(
+        conn,
+        run_id,
+        rows_read=rows_read,
+        rows_written=rows_written,
+        rows_rejected=rows_rejected,
+        detail=detail,
     )
 
 
@@ -135,10 +119,41 @@ def upsert_members(conn: psycopg.Connection, members: Iterable[Member]) -> tuple
     return inserted, len(rows) - inserted
 
 
-def delete_missing(conn: psycopg.Connection, source: Source, keep: set[str]) -> int:
-    """Delete `source` customers whose external id is not in `keep` (a full replacement)."""
-    cur = conn.execute(
-        "DELETE FROM crm_customers WHERE source = %s AND NOT (external_id = ANY(%s))",
-        (source, list(keep)),
-    )
-    return cur.rowcount
+def mark_missing(
+    conn: psycopg.Connection,
+    source: Source,
+    keep: set[str],
+    *,
+    max_fraction: float,
+    allow: bool,
+    what: str,
+) -> tuple[int, int]:
+    """Apply a full listing of `source` (its external ids `keep`) without deleting anything.
+
+    Customers absent from it get `missing_in_source_at` (the matcher leaves them out); listed
+    customers that were marked lose the mark. A short or truncated listing must never cost
+    imported data, so when the absent share exceeds `max_fraction` (or everything would go)
+    `allpfit.safety.check_removal` refuses with MassRemovalRefused, before any write, unless
+    `allow`. Returns (newly marked, marks cleared)."""
+    listed = list(keep)
+    row = conn.execute(
+        """SELECT count(*) FILTER (WHERE missing_in_source_at IS NULL),
+                  count(*) FILTER (WHERE missing_in_source_at IS NULL
+                                   AND NOT (external_id = ANY(%s)))
+           FROM crm_customers WHERE source = %s""",
+        (listed, source),
+    ).fetchone()
+    assert row is not None
+    check_removal(what, existing=row[0], removing=row[1], max_fraction=max_fraction, allow=allow)
+    marked = conn.execute(
+        """UPDATE crm_customers SET missing_in_source_at = now()
+           WHERE source = %s AND missing_in_source_at IS NULL
+             AND NOT (external_id = ANY(%s))""",
+        (source, listed),
+    ).rowcount
+    returned = conn.execute(
+        """UPDATE crm_customers SET missing_in_source_at = NULL
+           WHERE source = %s AND missing_in_source_at IS NOT NULL AND external_id = ANY(%s)""",
+        (source, listed),
+    ).rowcount
+    return marked, returned

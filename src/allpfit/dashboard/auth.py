@@ -17,6 +17,7 @@ import hmac
 import json
 import secrets
 import tomllib
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 
@@ -108,9 +109,32 @@ def check(settings: Settings, user: str, password: str) -> str | None:
         return "" if hmac.compare_digest(password.encode(), expected) else None
     assert settings.dashboard_users_file is not None
     users = load_users(settings.dashboard_users_file)
-    encoded = users.get(user.strip())
-    if encoded is None:
-        # Spend the same time as a real check, so timing does not reveal user names.
-        verify_password(password, hash_password("x", iterations=ITERATIONS, salt="timing"))
+    name = user.strip()
+    encoded = users.get(name)
+    # An unknown name is checked against a dummy hash of the file's usual round count: one
+    # PBKDF2 run either way, so the answer time does not reveal which names exist.
+    accepted = verify_password(password, encoded or dummy_hash(users))
+    return name if accepted and encoded is not None else None
+
+
+_DUMMY_SALT = secrets.token_urlsafe(16)
+_DUMMY_DIGEST = _b64(secrets.token_bytes(32))
+
+
+def _rounds(encoded: str) -> int | None:
+    try:
+        return int(encoded.split("$", 3)[1])
+    except (IndexError, ValueError):
         return None
-    return user.strip() if verify_password(password, encoded) else None
+
+
+def dummy_hash(users: dict[str, str]) -> str:
+    """A well-formed hash no password matches, costing what a real user's check costs.
+
+    Its round count is the one most users of the file have (ITERATIONS for an empty file).
+    Building it runs no PBKDF2: the digest is random bytes, so it costs nothing to make, and
+    checking a password against it costs exactly one PBKDF2 run, like a known user.
+    """
+    counts = Counter(r for r in map(_rounds, users.values()) if r is not None and r > 0)
+    rounds = counts.most_common(1)[0][0] if counts else ITERATIONS
+    return f"{ALGORITHM}${rounds}${_DUMMY_SALT}${_DUMMY_DIGEST}"

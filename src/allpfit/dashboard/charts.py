@@ -6,10 +6,13 @@ show instead of an empty grid, so a page never has to special-case a chart.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from allpfit import ptbr
 from allpfit.dashboard import texts
 from allpfit.dashboard.queries import Funnel
 
@@ -64,29 +67,56 @@ def trend(values: pd.Series) -> np.ndarray:
     return np.asarray(slope * x + intercept)
 
 
-def leads_per_day(frame: pd.DataFrame) -> go.Figure:
-    """Bars of leads per day (`dia`, `leads`) with a linear trend line."""
+def leads_per_day(frame: pd.DataFrame, today: date | None = None) -> go.Figure:
+    """Bars of leads per day (`dia`, `leads`) with a linear trend line.
+
+    `today` (the business date) is still going on: its bar is drawn apart, muted and named
+    "Hoje (parcial)", and the trend is fitted on the complete days only. Counting a day that
+    has only started made every short view end in a "collapse".
+    """
     if frame.empty or int(frame["leads"].sum()) == 0:
         return empty_figure(texts.CHART_LEADS_PER_DAY)
     days = pd.to_datetime(frame["dia"])
+    partial = (
+        (frame["dia"] == today).to_numpy() if today is not None else np.zeros(len(frame), bool)
+    )
+    complete = ~partial
     fig = go.Figure()
     fig.add_bar(
-        x=days,
-        y=frame["leads"],
+        x=days[complete],
+        y=frame["leads"][complete],
         name=texts.CHART_LEADS,
         marker_color=ACCENT,
-        hovertemplate="%{x|%d/%m/%Y}: %{y} leads<extra></extra>",
+        hovertext=[
+            texts.leads_on(d, n)
+            for d, n in zip(days[complete], frame["leads"][complete], strict=True)
+        ],
+        hoverinfo="text",
     )
-    fig.add_scatter(
-        x=days,
-        y=trend(frame["leads"]),
-        name=texts.CHART_TREND,
-        mode="lines",
-        line={"color": SECOND, "width": 3, "dash": "dash"},
-        hoverinfo="skip",
-    )
+    if partial.any():
+        fig.add_bar(
+            x=days[partial],
+            y=frame["leads"][partial],
+            name=texts.CHART_TODAY_PARTIAL,
+            marker={"color": MUTED, "pattern": {"shape": "/"}},
+            hovertext=[
+                f"{texts.leads_on(d, n)} ({texts.CHART_TODAY_PARTIAL.lower()})"
+                for d, n in zip(days[partial], frame["leads"][partial], strict=True)
+            ],
+            hoverinfo="text",
+        )
+    if complete.sum() >= 2:
+        fig.add_scatter(
+            x=days[complete],
+            y=trend(frame["leads"][complete].reset_index(drop=True)),
+            name=texts.CHART_TREND,
+            mode="lines",
+            line={"color": SECOND, "width": 3, "dash": "dash"},
+            hoverinfo="skip",
+        )
     fig.update_layout(
         title=texts.CHART_LEADS_PER_DAY,
+        barmode="overlay",
         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
         **LAYOUT,
     )
@@ -107,7 +137,11 @@ def by_period(frame: pd.DataFrame) -> go.Figure:
             marker_color=ACCENT,
             text=frame["conversas"],
             textposition="outside",
-            hovertemplate="%{x}: %{y} conversas<extra></extra>",
+            hovertext=[
+                f"{label}: {ptbr.count_of(n, 'conversa', 'conversas')}"
+                for label, n in zip(labels, frame["conversas"], strict=True)
+            ],
+            hoverinfo="text",
         )
     )
     fig.update_layout(title=texts.CHART_PERIOD, showlegend=False, **LAYOUT)
@@ -143,16 +177,21 @@ def conversion_by_score(frame: pd.DataFrame) -> go.Figure:
         f"{texts.fmt_pct(r)}<br>{texts.fmt_int(v)}/{texts.fmt_int(c)}" if c else ""
         for r, v, c in zip(rates, frame["vendas"], frame["conversas"], strict=True)
     ]
+    scores = [texts.SCORE_NONE if pd.isna(p) else str(int(p)) for p in frame["probabilidade"]]
     fig = go.Figure(
         go.Bar(
-            x=frame["probabilidade"].astype(str),
+            x=scores,
             y=rates * 100,
             text=labels,
             textposition="outside",
             marker_color=ACCENT,
-            customdata=np.stack([frame["vendas"], frame["conversas"]], axis=-1),
-            hovertemplate="Nota %{x}: %{y:.1f}% (%{customdata[0]} de %{customdata[1]})"
-            "<extra></extra>",
+            hovertext=[
+                texts.score_hover(label, r, v, c)
+                for label, r, v, c in zip(
+                    scores, rates, frame["vendas"], frame["conversas"], strict=True
+                )
+            ],
+            hoverinfo="text",
         )
     )
     fig.update_layout(title=texts.CHART_SCORE, showlegend=False, **LAYOUT)

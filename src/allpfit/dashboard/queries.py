@@ -5,12 +5,17 @@ psycopg connection and plain filter values and return small dataclasses or DataF
 size is bounded by the date range (one row per day, per score, per page of 50), never by the
 table: the original app loaded all of conversas_analytics into pandas on every visit.
 
-Definitions (docs/dashboard.md):
-- a *lead conversation* has at least one message from the contact (`contact_messages > 0`);
-  every conversation count on the dashboard is over lead conversations;
+Definitions (docs/dashboard.md), each written once in SQL by migration 0042 and only read here:
+- a *lead conversation* is `conversas_analytics.is_lead` (the contact wrote, and Chatwoot still
+  has it): every conversation figure is over lead conversations, so conversations deleted in
+  Chatwoot are in no figure or table;
+- a CRM customer's signup date is `crm_customers.signup_date`;
+- a *sale* ("venda do tráfego") is a row of the view `lead_sales` (a customer matched to a lead
+  whose first conversation came before the signup) and belongs to the period containing its
+  signup date: the KPI, the funnel, the score chart and the Conversões page count the same rows;
 - the date range applies to `conversation_date` (creation day in the business time zone) for
-  conversation figures, and to the signup date for CRM sales;
-- a CRM customer's signup date is conversion_date, else sale_date, else register_date;
+  conversation figures, and to the signup date for sales; it is at most MAX_RANGE_DAYS long
+  (`clamp_range` for user input; every query refuses a longer one);
 - a visit is *for* day X when its profile has visita_agendada and data_visita = X (the visit
   day the analysis read from the conversation); visits with no known day count for no day.
 """
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -27,15 +32,34 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from allpfit.errors import InputError
+
 PAGE_SIZE = 50
-# Contacts who became CRM customers, with their latest signup date (a CTE body).
-_SOLD_CONTACTS = """sold AS (
-    SELECT ca.contact_id, MAX(m.crm_signup_date) AS signup
-    FROM conversas_crm_match_real m JOIN conversas_analytics ca USING (conversation_id)
-    WHERE ca.contact_id IS NOT NULL
-    GROUP BY ca.contact_id
-)"""
-SIGNUP_DATE = "COALESCE(c.conversion_date, c.sale_date, c.register_date)"
+# The longest period any query accepts: a year of daily bars (leap years included). An open
+# link such as ?de=0001-01-01&ate=9999-12-31 once built 3.6 million daily rows per request.
+MAX_RANGE_DAYS = 366
+# The earliest day a period may start: no conversation or CRM signup of this product is older.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A period after `clamp_range`: valid, at most MAX_RANGE_DAYS, `clamped` if it was cut."""
+
+    start: date
+    end: date
+    clamped: bool = False
+
+
+def clamp_range(start: date, end: date, today: date) -> DateRange:
+    """Make a user's period safe to query: ordered, within EARLIEST_DAY..today, at most
+    MAX_RANGE_DAYS days (keeping the most recent end). `clamped` says whether it changed."""
+    first, last = min(start, end), max(start, end)
+    last = min(max(last, EARLIEST_DAY), today)
+    first = min(max(first, EARLIEST_DAY), last)
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        first = last - timedelta(days=MAX_RANGE_DAYS - 1)
+    return DateRange(first, last, clamped=(first, last) != (start, end))
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,14 @@ class Page:
 
 
 def _period(start: date, end: date) -> dict[str, Any]:
+    """Query parameters of a period; refuses a reversed or too long one (see clamp_range)."""
+    days = (end - start).days + 1
+    if days < 1 or days > MAX_RANGE_DAYS:
+        raise InputError(
+            f"Invalid dashboard period {start.isoformat()}..{end.isoformat()}: it must run "
+            f"forwards and cover at most {MAX_RANGE_DAYS} days (it covers {days}).",
+            hint="Choose a shorter period; links are clamped by the sidebar.",
+        )
     return {"start": start, "end": end}
 
 
@@ -101,6 +133,10 @@ def _frame(
         cur.execute(query, params)
         columns = [d.name for d in cur.description or ()]
         return pd.DataFrame(cur.fetchall(), columns=columns)
+
+
+# Traffic sales of a period: the one rule (view lead_sales, migration 0042), by signup date.
+_SALES_IN_PERIOD = "SELECT * FROM lead_sales WHERE signup_date BETWEEN %(start)s AND %(end)s"
 
 
 def overview_kpis(conn: psycopg.Connection, start: date, end: date) -> OverviewKpis:
@@ -117,16 +153,15 @@ def overview_kpis(conn: psycopg.Connection, start: date, end: date) -> OverviewK
                    COUNT(*) FILTER (WHERE ai.visita_agendada) AS visits
             FROM conversas_analytics ca
             LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
-            WHERE ca.contact_messages > 0
+            WHERE ca.is_lead
               AND ca.conversation_date BETWEEN %(start)s AND %(end)s
             GROUP BY ca.contact_id
         )
         SELECT COUNT(contact_id), COALESCE(SUM(bot), 0), COALESCE(SUM(human), 0),
                COALESCE(SUM(visits), 0),
-               (SELECT COUNT(DISTINCT crm_customer_id) FROM conversas_crm_match_real
-                 WHERE crm_signup_date BETWEEN %(start)s AND %(end)s),
+               (SELECT COUNT(*) FROM ({_SALES_IN_PERIOD}) sales),
                (SELECT COUNT(*) FROM crm_customers c
-                 WHERE {SIGNUP_DATE} BETWEEN %(start)s AND %(end)s)
+                 WHERE c.signup_date BETWEEN %(start)s AND %(end)s)
         FROM per_contact
         """,
         _period(start, end),
@@ -142,12 +177,12 @@ def daily_results(conn: psycopg.Connection, today: date) -> DailyResults:
     ago it was booked (index conversas_analytics_ai_visit_date_idx).
     """
     row = conn.execute(
-        f"""
+        """
         WITH today AS (
             SELECT ca.conversation_id, ca.contact_id, ca.conversation_date, ca.is_reopened,
                    COALESCE(ca.last_activity_date, ca.conversation_date) AS active_on
             FROM conversas_analytics ca
-            WHERE ca.contact_messages > 0
+            WHERE ca.is_lead
               AND (ca.conversation_date = %(today)s OR ca.last_activity_date = %(today)s)
         )
         SELECT
@@ -155,13 +190,12 @@ def daily_results(conn: psycopg.Connection, today: date) -> DailyResults:
               WHERE t.conversation_date = %(today)s
                 AND NOT EXISTS (
                     SELECT 1 FROM conversas_analytics p
-                    WHERE p.contact_id = t.contact_id AND p.contact_messages > 0
+                    WHERE p.contact_id = t.contact_id AND p.is_lead
                       AND p.conversation_date < %(today)s)),
             (SELECT COUNT(*) FROM conversas_analytics_ai ai
                JOIN conversas_analytics ca USING (conversation_id)
-              WHERE ai.visita_agendada AND ai.data_visita = %(today)s
-                AND ca.contact_messages > 0),
-            (SELECT COUNT(*) FROM crm_customers c WHERE {SIGNUP_DATE} = %(today)s),
+              WHERE ai.visita_agendada AND ai.data_visita = %(today)s AND ca.is_lead),
+            (SELECT COUNT(*) FROM crm_customers c WHERE c.signup_date = %(today)s),
             (SELECT COUNT(*) FROM today WHERE active_on = %(today)s),
             (SELECT COUNT(*) FROM today WHERE conversation_date = %(today)s),
             (SELECT COUNT(*) FROM today WHERE is_reopened AND active_on = %(today)s)
@@ -173,13 +207,15 @@ def daily_results(conn: psycopg.Connection, today: date) -> DailyResults:
 
 
 def leads_per_day(conn: psycopg.Connection, start: date, end: date) -> pd.DataFrame:
-    """Columns dia, leads: distinct contacts per day, every day of the range (zeros included)."""
+    """Columns dia, leads: distinct contacts per day, every day of the range (zeros included).
+
+    The range is bounded (`_period`), so this is at most MAX_RANGE_DAYS rows."""
     return _frame(
         conn,
         """
         WITH pairs AS (
             SELECT DISTINCT conversation_date, contact_id FROM conversas_analytics
-            WHERE contact_messages > 0 AND conversation_date BETWEEN %(start)s AND %(end)s
+            WHERE is_lead AND conversation_date BETWEEN %(start)s AND %(end)s
         ), counts AS (
             SELECT conversation_date, COUNT(contact_id) AS leads FROM pairs
             GROUP BY conversation_date
@@ -202,7 +238,7 @@ def conversations_by_period(conn: psycopg.Connection, start: date, end: date) ->
         FROM (VALUES ('madrugada', 1), ('manhã', 2), ('tarde', 3), ('noite', 4))
              AS p(periodo, ordem)
         LEFT JOIN conversas_analytics ca
-               ON ca.period_of_day = p.periodo AND ca.contact_messages > 0
+               ON ca.period_of_day = p.periodo AND ca.is_lead
               AND ca.conversation_date BETWEEN %(start)s AND %(end)s
         GROUP BY p.periodo, p.ordem ORDER BY p.ordem
         """,
@@ -211,26 +247,26 @@ def conversations_by_period(conn: psycopg.Connection, start: date, end: date) ->
 
 
 def funnel(conn: psycopg.Connection, start: date, end: date) -> Funnel:
-    """Cohort funnel in contacts: leads of the range → scheduled a visit → became customers.
+    """Funnel in people: contacts with a lead conversation in the range → of those, contacts
+    with a scheduled visit → traffic sales with signup in the range (the KPI's number).
 
-    "Became a customer" is per contact: the CRM match links a phone's FIRST conversation only,
-    so a lead whose first conversation predates the range still counts as sold.
+    The last stage is the one sale rule (lead_sales by signup date), so it equals "Vendas do
+    Tráfego"; its lead may have first talked before the range.
     """
     row = conn.execute(
         f"""
-        WITH {_SOLD_CONTACTS},
-        per_contact AS (
+        WITH per_contact AS (
             SELECT ca.contact_id, bool_or(COALESCE(ai.visita_agendada, false)) AS visit
             FROM conversas_analytics ca
             LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
-            WHERE ca.contact_messages > 0
+            WHERE ca.is_lead
               AND ca.conversation_date BETWEEN %(start)s AND %(end)s
               AND ca.contact_id IS NOT NULL
             GROUP BY ca.contact_id
         )
         SELECT COUNT(*), COUNT(*) FILTER (WHERE visit),
-               COUNT(*) FILTER (WHERE sold.contact_id IS NOT NULL)
-        FROM per_contact LEFT JOIN sold USING (contact_id)
+               (SELECT COUNT(*) FROM ({_SALES_IN_PERIOD}) sales)
+        FROM per_contact
         """,
         _period(start, end),
     ).fetchone()
@@ -239,33 +275,40 @@ def funnel(conn: psycopg.Connection, start: date, end: date) -> Funnel:
 
 
 def conversion_by_score(conn: psycopg.Connection, start: date, end: date) -> pd.DataFrame:
-    """Columns probabilidade (0-5), conversas, vendas, taxa: does the AI score predict sales?
+    """Columns probabilidade (0-5, or NULL = not analysed), conversas, vendas, taxa.
 
-    Over analysed lead conversations of the range. A conversation is a sale when its contact
-    became a CRM customer (conversas_crm_match_real) on or after the conversation's day. `taxa`
-    is NULL for a score with no conversations.
+    `vendas`: the period's traffic sales (the KPI's rows, by signup date) by the AI score of the
+    sale's conversation (the lead's first conversation). `conversas`: the lead conversations
+    created in the period plus the sales' conversations (which may be older), each once, so a
+    sale is always one of the conversations it is a rate of. `taxa` = vendas / conversas, NULL
+    with no conversations. Scores 0-5 always appear; the NULL row (not analysed yet) only when
+    it has any, so the bars' sales add up to the KPI.
     """
     return _frame(
         conn,
         f"""
-        WITH {_SOLD_CONTACTS},
-        scored AS (
-            SELECT ai.probabilidade_conversao AS score,
-                   COALESCE(sold.signup >= ca.conversation_date, false) AS sold
-            FROM conversas_analytics ca
-            JOIN conversas_analytics_ai ai USING (conversation_id)
-            LEFT JOIN sold USING (contact_id)
-            WHERE ca.contact_messages > 0
-              AND ca.conversation_date BETWEEN %(start)s AND %(end)s
+        WITH sales AS ({_SALES_IN_PERIOD}),
+        considered AS (
+            SELECT conversation_id FROM conversas_analytics
+            WHERE is_lead AND conversation_date BETWEEN %(start)s AND %(end)s
+            UNION
+            SELECT conversation_id FROM sales
+        ), scored AS (
+            SELECT ai.probabilidade_conversao AS score, COUNT(*) AS conversas,
+                   COUNT(sales.conversation_id) AS vendas
+            FROM considered
+            LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
+            LEFT JOIN sales USING (conversation_id)
+            GROUP BY 1
         )
         SELECT s.score::int AS probabilidade,
-               COUNT(scored.score)::int AS conversas,
-               (COUNT(*) FILTER (WHERE scored.sold))::int AS vendas,
-               (COUNT(*) FILTER (WHERE scored.sold))::float8
-                   / NULLIF(COUNT(scored.score), 0) AS taxa
-        FROM generate_series(0, 5) AS s(score)
-        LEFT JOIN scored ON scored.score = s.score
-        GROUP BY s.score ORDER BY s.score
+               COALESCE(scored.conversas, 0)::int AS conversas,
+               COALESCE(scored.vendas, 0)::int AS vendas,
+               scored.vendas::float8 / NULLIF(scored.conversas, 0) AS taxa
+        FROM (SELECT generate_series(0, 5) UNION ALL SELECT NULL) AS s(score)
+        LEFT JOIN scored ON scored.score IS NOT DISTINCT FROM s.score
+        WHERE s.score IS NOT NULL OR scored.conversas > 0
+        ORDER BY s.score NULLS LAST
         """,
         _period(start, end),
     )
@@ -273,19 +316,18 @@ def conversion_by_score(conn: psycopg.Connection, start: date, end: date) -> pd.
 
 # --- CRM conversions ---------------------------------------------------------------------
 
-_CONVERSIONS = """
-    SELECT DISTINCT ON (m.crm_customer_id)
-           m.crm_customer_id, m.crm_customer_name AS cliente,
+# One row per traffic sale of the period (lead_sales), with what the Conversões table shows.
+_CONVERSIONS = f"""
+    SELECT s.crm_customer_id, m.crm_customer_name AS cliente,
            COALESCE(m.crm_customer_phone, m.contact_phone) AS celular,
-           ca.contact_name AS lead, m.conversation_date AS primeira_conversa,
-           m.crm_signup_date AS matricula, m.days_to_conversion AS dias,
+           ca.contact_name AS lead, s.conversation_date AS primeira_conversa,
+           s.signup_date AS matricula, s.days_to_conversion AS dias,
            m.match_type AS tipo_match, m.match_score::float8 AS score_match,
            ai.probabilidade_conversao AS probabilidade
-    FROM conversas_crm_match_real m
+    FROM ({_SALES_IN_PERIOD}) s
+    JOIN conversas_crm_match_real m USING (conversation_id, crm_customer_id)
     JOIN conversas_analytics ca USING (conversation_id)
     LEFT JOIN conversas_analytics_ai ai USING (conversation_id)
-    WHERE m.crm_signup_date BETWEEN %(start)s AND %(end)s
-    ORDER BY m.crm_customer_id, m.conversation_date, m.conversation_id
 """
 
 
@@ -346,7 +388,7 @@ def _like(text: str) -> str:
 def lead_where(filters: LeadFilters) -> tuple[sql.Composable, dict[str, Any]]:
     """FROM + WHERE of the lead table for these filters, with only the active conditions."""
     conditions = [
-        sql.SQL("ca.contact_messages > 0"),
+        sql.SQL("ca.is_lead"),
         sql.SQL("ca.conversation_date BETWEEN %(start)s AND %(end)s"),
     ]
     params: dict[str, Any] = _period(filters.start, filters.end)

@@ -1,25 +1,36 @@
 """What every page shares: settings, the database, the sidebar filters, the error screen.
 
 app.py calls `settings_or_stop`, `database_or_stop` and `render`; the pages call `view()` to
-read the result. Filters live in `st.query_params` as well as in widget state, so a link
-to the dashboard carries its view (`?de=2026-11-01&ate=2026-11-25`).
+read the result, which also draws the period filter (into the slot `render` reserved at the
+top of the sidebar) unless the page has no use for one (`view(period=False)`). Filters live in
+`st.query_params` as well as in widget state, so a link to the dashboard carries its view
+(`?de=2026-11-01&ate=2026-11-25`). Every period is bounded by `queries.clamp_range`.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from allpfit.config import Settings, load_settings
-from allpfit.dashboard import data, texts
+from allpfit.dashboard import data, queries, texts
 from allpfit.errors import AllpfitError
+from allpfit.ops.logs import secrets_of
+from allpfit.redaction import redact
 
 DEFAULT_DAYS = 30
 VIEW_KEY = "_allpfit_view"
+PERIOD_KEY = "_allpfit_period"  # the chosen period, kept while a page without one is shown
+# The tab icon ships with the package: a Material icon or an emoji would make every page load a
+# web font or an image from the internet, which fails offline.
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+TEXT_LIMIT = 200  # characters kept of a free-text filter (a search box or a URL parameter)
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,32 @@ def stop_with_error(
         st.info(hint)
     if exc is not None:
         with st.expander(texts.DB_DETAILS):
-            st.code(getattr(exc, "message", str(exc)), language=None)
+            st.code(masked_detail(exc), language=None)
     st.stop()
+
+
+def masked_detail(exc: Exception) -> str:
+    """The error's text with every secret masked: a driver's message can echo parts of the
+    connection string, and this screen is shown to whoever opens the page."""
+    text = getattr(exc, "message", None) or str(exc)
+    try:
+        secrets = secrets_of(load_settings())
+    except AllpfitError:
+        secrets = []
+    return redact(text, secrets)
+
+
+def clean_text(value: object, limit: int = TEXT_LIMIT) -> str:
+    """A free-text filter as the queries may receive it: control characters removed, trimmed,
+    at most `limit` characters.
+
+    Every text typed in a box or taken from the URL goes through here: a NUL byte
+    (`/leads?nome=%00`) cannot reach PostgreSQL (whose text type refuses it with an error),
+    and a megabyte-long parameter does not become a megabyte-long ILIKE pattern.
+    """
+    text = value if isinstance(value, str) else ""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    return kept.strip()[:limit].strip()
 
 
 def settings_or_stop() -> Settings:
@@ -56,11 +91,13 @@ def settings_or_stop() -> Settings:
         stop_with_error(texts.CONFIG_INVALID, exc)
 
 
-def database_or_stop(settings: Settings) -> str:
+def database_or_stop(settings: Settings, *, details: bool = True) -> str:
+    """The migrated database URL, or the error screen. `details=False` (before login) leaves
+    out the technical detail, which names the database host and user."""
     try:
         return data.database_url(data.settings_key(settings), settings)
     except AllpfitError as exc:
-        stop_with_error(texts.DB_UNREACHABLE, exc, texts.DB_UNREACHABLE_HINT)
+        stop_with_error(texts.DB_UNREACHABLE, exc if details else None, texts.DB_UNREACHABLE_HINT)
 
 
 def business_today(tz: str) -> date:
@@ -78,22 +115,48 @@ def _refresh() -> None:
     data.clear()
 
 
-def render(settings: Settings, url: str, user: str | None) -> View:
-    """Draw the shared sidebar and store the View the pages read."""
+def _initial_period(today: date) -> tuple[date, date, str | None]:
+    """The period a session starts with (or returns to after a page without one): the one
+    chosen before, else the link's `de`/`ate`, else the last DEFAULT_DAYS days; bounded by
+    `queries.clamp_range`. The text is the notice to show when a link asked for more."""
+    saved = st.session_state.get(PERIOD_KEY)
+    if isinstance(saved, tuple) and len(saved) == 2:
+        return saved[0], saved[1], None
+    default_start = today - timedelta(days=DEFAULT_DAYS - 1)
+    start = _parse_date(st.query_params.get("de"), default_start)
+    end = _parse_date(st.query_params.get("ate"), today)
+    bounded = queries.clamp_range(start, end, today)
+    if not bounded.clamped:
+        return bounded.start, bounded.end, None
+    return bounded.start, bounded.end, f"{texts.fmt_date(start)} a {texts.fmt_date(end)}"
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """What `render` prepared for this run's page: the View without its period, the sidebar
+    slot the period filter goes into, and the notice for a link that asked too much."""
+
+    url: str
+    tz: str
+    today: date
+    mask_phones: bool
+    slot: Any
+    asked: str | None
+
+
+def render(settings: Settings, url: str, user: str | None) -> None:
+    """Draw the shared sidebar; the page's `view()` completes it (with or without a period)."""
     today = business_today(settings.timezone)
+    asked: str | None = None
     if "f_periodo" not in st.session_state:
-        default_start = today - timedelta(days=DEFAULT_DAYS - 1)
-        start = _parse_date(st.query_params.get("de"), default_start)
-        end = _parse_date(st.query_params.get("ate"), today)
-        st.session_state["f_periodo"] = (min(start, end), max(start, end))
+        first, last, asked = _initial_period(today)
+        st.session_state["f_periodo"] = (first, last)
     if "mask_phones" not in st.session_state:
         st.session_state["mask_phones"] = settings.dashboard_mask_phones
 
     with st.sidebar:
         st.header(texts.FILTERS)
-        chosen = st.date_input(
-            texts.PERIOD, key="f_periodo", format="DD/MM/YYYY", help=texts.PERIOD_HELP
-        )
+        slot = st.container()  # the period filter, drawn by view() for pages that use one
         st.toggle(texts.MASK_PHONES, key="mask_phones", help=texts.MASK_PHONES_HELP)
         st.button(
             texts.REFRESH,
@@ -105,28 +168,78 @@ def render(settings: Settings, url: str, user: str | None) -> View:
         )
         if user:
             st.caption(texts.LOGGED_AS.format(user=user))
-
-    # While picking a range the widget returns one date: show that single day meanwhile.
-    picked = [d for d in (chosen if isinstance(chosen, tuple | list) else (chosen,)) if d]
-    start = picked[0] if picked else today
-    end = picked[-1] if picked else today
-    st.query_params["de"] = start.isoformat()
-    st.query_params["ate"] = end.isoformat()
-    current = View(
+    st.session_state[VIEW_KEY] = _Frame(
         url=url,
         tz=settings.timezone,
-        start=start,
-        end=end,
         today=today,
         mask_phones=bool(st.session_state["mask_phones"]),
+        slot=slot,
+        asked=asked,
     )
-    st.session_state[VIEW_KEY] = current
-    return current
 
 
-def view() -> View:
-    """The View that app.py stored for this run."""
-    current = st.session_state.get(VIEW_KEY)
-    if not isinstance(current, View):
+def _period(frame: _Frame) -> tuple[date, date]:
+    """Draw the period filter in the sidebar; return the bounded period, with a notice when a
+    link or a pick asked for more than `queries.clamp_range` allows."""
+    today = frame.today
+    with frame.slot:
+        chosen = st.date_input(
+            texts.PERIOD,
+            key="f_periodo",
+            format="DD/MM/YYYY",
+            min_value=queries.EARLIEST_DAY,
+            max_value=today,
+            help=texts.PERIOD_HELP.format(days=queries.MAX_RANGE_DAYS),
+        )
+        # While picking a range the widget returns one date: show that single day meanwhile.
+        picked = [d for d in (chosen if isinstance(chosen, tuple | list) else (chosen,)) if d]
+        bounded = queries.clamp_range(
+            picked[0] if picked else today, picked[-1] if picked else today, today
+        )
+        asked = frame.asked
+        if bounded.clamped and asked is None and len(picked) == 2:
+            asked = f"{texts.fmt_date(picked[0])} a {texts.fmt_date(picked[-1])}"
+        if asked is not None:
+            st.warning(
+                texts.PERIOD_CLAMPED.format(
+                    asked=asked,
+                    start=texts.fmt_date(bounded.start),
+                    end=texts.fmt_date(bounded.end),
+                    days=queries.MAX_RANGE_DAYS,
+                ),
+                icon=":material/date_range:",
+            )
+    return bounded.start, bounded.end
+
+
+def view(*, period: bool = True) -> View:
+    """The View of this run, completing the sidebar that app.py drew.
+
+    `period=False` for a page the period does not apply to ("Resultados do dia" is always
+    today): it shows no period filter and its link carries none; the period chosen on the other
+    pages is kept (PERIOD_KEY) for when the user goes back to them.
+    """
+    frame = st.session_state.get(VIEW_KEY)
+    if not isinstance(frame, _Frame):
         st.stop()
-    return current
+    if period:
+        start, end = _period(frame)
+        st.session_state[PERIOD_KEY] = (start, end)
+        st.query_params["de"] = start.isoformat()
+        st.query_params["ate"] = end.isoformat()
+    else:
+        kept = st.session_state.get("f_periodo")
+        if isinstance(kept, tuple) and len(kept) == 2 and PERIOD_KEY not in st.session_state:
+            st.session_state[PERIOD_KEY] = kept
+        start = end = frame.today
+        for param in ("de", "ate"):
+            if param in st.query_params:
+                del st.query_params[param]
+    return View(
+        url=frame.url,
+        tz=frame.tz,
+        start=start,
+        end=end,
+        today=frame.today,
+        mask_phones=frame.mask_phones,
+    )

@@ -7,7 +7,6 @@ on screen, whole in the file). No Streamlit here.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import IO
@@ -17,6 +16,7 @@ import psycopg
 
 from allpfit.dashboard import texts
 from allpfit.dashboard.queries import LeadFilters, iter_leads
+from allpfit.spreadsheet import SafeCsvWriter
 
 
 def _text(value: object) -> str:
@@ -31,7 +31,7 @@ def _texts(column: pd.Series) -> list[str]:
 
 
 def _phones(column: pd.Series, mask: bool) -> list[str]:
-    return [texts.mask_phone(_text(p)) if mask else _text(p) for p in column]
+    return [texts.format_phone(_text(p), mask=mask) for p in column]
 
 
 def lead_display(
@@ -105,10 +105,11 @@ def write_leads_csv(
     """Write the whole filtered lead set as CSV to `out`, chunk by chunk; return the row count.
 
     Brazilian Excel opens it directly: UTF-8 with BOM, `;` as separator. The conversation
-    column holds the whole text. `conn` must not be autocommit (server-side cursor).
+    column holds the whole text. Cells that could start a formula are escaped
+    (`allpfit.spreadsheet`). `conn` must not be autocommit (server-side cursor).
     """
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(text, delimiter=";")
+    writer = SafeCsvWriter(text, delimiter=";")  # names from WhatsApp never run as formulas
     writer.writerow(texts.LEAD_COLUMNS)
     count = 0
     for chunk in iter_leads(conn, filters, chunk_size):

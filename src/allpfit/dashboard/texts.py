@@ -13,6 +13,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from allpfit import ptbr
+
 APP_TITLE = "AllpFit Analytics"
 EMPTY = "—"
 NO_DATA = "Sem dados no período selecionado."
@@ -26,11 +31,18 @@ PAGE_LEADS = "Leads"
 # --- Sidebar ---
 FILTERS = "Filtros"
 PERIOD = "Período"
-PERIOD_HELP = "Data da conversa (criação), no fuso horário da academia."
+PERIOD_HELP = (
+    "Data da conversa (criação), no fuso horário da academia; para vendas, a data da "
+    "matrícula. No máximo {days} dias, até hoje."
+)
+PERIOD_CLAMPED = (
+    "O período pedido ({asked}) foi ajustado para {start} a {end}: no máximo {days} dias, "
+    "entre 01/01/2000 e hoje."
+)
 REFRESH = "Atualizar dados"
 REFRESH_HELP = "Os números ficam em cache por 5 minutos; isto busca tudo de novo agora."
 MASK_PHONES = "Ocultar celulares"
-MASK_PHONES_HELP = "Mostra só o DDD e os 4 últimos dígitos (também no CSV)."
+MASK_PHONES_HELP = "Mostra só o DDI, o DDD e os 4 últimos dígitos (também no CSV)."
 LOGOUT = "Sair"
 LOGGED_AS = "Conectado como **{user}**"
 
@@ -41,6 +53,12 @@ LOGIN_PASSWORD = "Senha"
 LOGIN_BUTTON = "Entrar"
 LOGIN_FAILED = "Usuário ou senha incorretos."
 LOGIN_FAILED_PASSWORD = "Senha incorreta."
+LOGIN_THROTTLED = "Muitas tentativas sem sucesso. Aguarde {wait} e tente de novo."
+LOGIN_UNAVAILABLE = "Não foi possível verificar o acesso agora."
+LOGIN_UNAVAILABLE_HINT = (
+    "Tente de novo em instantes. Se continuar, avise o administrador do painel: o registro do "
+    "servidor tem os detalhes."
+)
 
 # --- Database errors ---
 DB_UNREACHABLE = "Não foi possível acessar o banco de dados de análise."
@@ -50,11 +68,19 @@ DB_UNREACHABLE_HINT = (
     "“Atualizar dados”."
 )
 DB_DETAILS = "Detalhes técnicos"
+DB_QUERY_FAILED = "Não foi possível carregar os dados desta página."
+DB_QUERY_FAILED_HINT = (
+    "Confira os filtros e clique em “Atualizar dados”. Se continuar, avise o administrador do "
+    "painel: o registro do servidor tem os detalhes."
+)
 CONFIG_INVALID = "A configuração do painel é inválida."
 
 # --- Overview KPIs ---
 KPI_CONTACTS = "Total Contatos"
-KPI_CONTACTS_HELP = "Contatos distintos com ao menos uma conversa com mensagem do lead no período."
+KPI_CONTACTS_HELP = (
+    "Contatos distintos com ao menos uma conversa com mensagem do lead no período (conversas "
+    "apagadas no Chatwoot não contam em nenhum número)."
+)
 KPI_AI = "Conversas IA"
 KPI_AI_HELP = "Conversas de leads atendidas só pelo bot (nenhuma mensagem de atendente)."
 KPI_HUMAN = "Conversas Humanas"
@@ -63,7 +89,9 @@ KPI_VISITS = "Visitas Agendadas"
 KPI_VISITS_HELP = "Conversas de leads em que a análise de IA identificou visita agendada."
 KPI_TRAFFIC_SALES = "Vendas do Tráfego"
 KPI_TRAFFIC_SALES_HELP = (
-    "Clientes do CRM que vieram de uma conversa (cruzamento por celular), com matrícula no período."
+    "Clientes do CRM com matrícula no período cuja primeira conversa com o bot (cruzamento por "
+    "celular) veio antes da matrícula. É o mesmo número do funil, do gráfico por "
+    "probabilidade e da página Conversões."
 )
 KPI_TOTAL_SALES = "Vendas Totais"
 KPI_TOTAL_SALES_HELP = "Clientes do CRM com matrícula no período (todas as origens)."
@@ -98,15 +126,20 @@ CHART_PERIOD_AXIS = "Período"
 CHART_CONVERSATIONS = "Conversas"
 CHART_FUNNEL = "Funil: lead → visita → venda"
 FUNNEL_CAPTION = (
-    "Contatos com conversa no período → quantos agendaram visita → quantos viraram clientes "
-    "no CRM (em qualquer data)."
+    "Contatos com conversa no período → quantos agendaram visita → vendas do tráfego com "
+    "matrícula no período (o mesmo número do indicador; a primeira conversa pode ser anterior)."
 )
 FUNNEL_STAGES = ("Leads", "Visitas agendadas", "Vendas")
 CHART_SCORE = "Conversão por probabilidade da IA"
 SCORE_CAPTION = (
-    "A nota de probabilidade (0 a 5) prevê as vendas? Taxa = conversas cujo contato se "
-    "matriculou depois ÷ conversas analisadas com aquela nota."
+    "A nota de probabilidade (0 a 5) prevê as vendas? Vendas = vendas do tráfego com "
+    "matrícula no período, pela nota da primeira conversa do cliente. Taxa = vendas ÷ "
+    "conversas com aquela nota (as do período e as que viraram venda no período)."
 )
+SCORE_NONE = "Sem análise"
+CHART_TODAY_PARTIAL = "Hoje (parcial)"
+CHART_TREND_HELP = "A tendência usa só os dias completos: hoje ainda não acabou."
+
 CHART_SCORE_AXIS = "Probabilidade (IA)"
 CHART_RATE = "Taxa de conversão"
 CHART_SALES = "Vendas"
@@ -149,7 +182,8 @@ FILTER_PROBABILITY = "Probabilidade (IA)"
 FILTER_CONDITION = "Condição física"
 FILTER_GOAL = "Objetivo contém"
 FILTER_ANY = "Todas"
-LEADS_COUNT = "{total} leads encontrados · página {page} de {pages}"
+LEADS_COUNT = "{leads} · página {page} de {pages}"
+LEAD_WORDS = ("lead encontrado", "leads encontrados")
 PAGE_PREVIOUS = "← Anterior"
 PAGE_NEXT = "Próxima →"
 PAGE_NUMBER = "Página"
@@ -179,7 +213,27 @@ def fmt_int(value: int | float | None) -> str:
     """1234 → "1.234" (pt-BR thousands separator)."""
     if value is None:
         return EMPTY
-    return f"{round(value):,}".replace(",", ".")
+    return ptbr.number(value)
+
+
+def leads_on(day: date, count: int) -> str:
+    """Hover text of a day's bar: "25/11/2026: 1 lead", "26/11/2026: 3 leads"."""
+    return f"{fmt_date(day)}: {ptbr.count_of(count, 'lead', 'leads')}"
+
+
+def score_hover(score: str, rate: float, sales: int, conversations: int) -> str:
+    """Hover text of a score's bar: "Nota 5: 12,5% (1 venda em 8 conversas)"."""
+    title = score if score == SCORE_NONE else f"Nota {score}"
+    counts = (
+        f"{ptbr.count_of(sales, 'venda', 'vendas')} em "
+        f"{ptbr.count_of(conversations, 'conversa', 'conversas')}"
+    )
+    return f"{title}: {fmt_pct(rate)} ({counts})"
+
+
+def leads_count(total: int, page: int, pages: int) -> str:
+    """The lead table's caption: "1 lead encontrado · página 1 de 1", plural otherwise."""
+    return LEADS_COUNT.format(leads=ptbr.count_of(total, *LEAD_WORDS), page=page, pages=pages)
 
 
 def fmt_decimal(value: float | None, digits: int = 1) -> str:
@@ -221,33 +275,71 @@ def fmt_datetime(value: datetime | None, tz: str) -> str:
 
 
 _DIGITS = re.compile(r"\D")
+MASK = "•"
 
 
-def mask_phone(phone: str | None) -> str:
-    """ "+5511987654321" → "+55 11 •••••-4321": enough to recognise, not to dial.
+def _phone_layout(phone: str) -> tuple[str, int] | None:
+    """(international format, leading digits that may show when masked), None if no phone.
 
-    Keeps the country and area code (where the lead is from) and the last four digits (how
-    people tell numbers apart); hides the rest.
+    Brazilian numbers are laid out by hand as "+55 DD NNNNN-NNNN" (landlines "+55 DD
+    NNNN-NNNN"): a mobile written before the ninth digit ("+551183476177") is not a valid
+    number any more for `phonenumbers`, but Chatwoot and CRMs still hold it. Other countries use
+    `phonenumbers`' international format. Country and area code stay visible when masked.
     """
-    if not phone:
+    try:
+        parsed = phonenumbers.parse(phone, "BR")
+    except NumberParseException:
+        return None
+    national = str(parsed.national_number)
+    if parsed.country_code == 55:
+        if len(national) not in (10, 11):  # no area code, or not a phone: shown as written
+            return None
+        area, local = national[:2], national[2:]
+        return f"+55 {area} {local[:-4]}-{local[-4:]}", 4
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    shown = len(str(parsed.country_code)) + phonenumbers.length_of_geographical_area_code(parsed)
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL), shown
+
+
+def format_phone(phone: str | None, *, mask: bool) -> str:
+    """A phone as the dashboard shows it, masked or not, in ONE readable layout:
+    "+5511967027336" → "+55 11 96702-7336", masked "+55 11 •••••-7336".
+
+    Masking keeps the country and area code (where the lead is from) and the last four digits
+    (how people tell numbers apart): enough to recognise, not to dial. Text that is not a
+    phone number is shown as written, or as bullets and its last four digits when masked.
+    """
+    if not phone or not phone.strip():
         return ""
-    digits = _DIGITS.sub("", phone)
-    if len(digits) < 6:
-        return "•" * len(digits)
-    tail = digits[-4:]
-    if digits.startswith("55") and len(digits) >= 12:
-        return f"+55 {digits[2:4]} •••••-{tail}"
-    return "•" * (len(digits) - 4) + tail
+    layout = _phone_layout(phone)
+    if layout is None:
+        if not mask:
+            return phone.strip()
+        digits = _DIGITS.sub("", phone)
+        return MASK * len(digits) if len(digits) < 6 else MASK * (len(digits) - 4) + digits[-4:]
+    text, shown = layout
+    if not mask:
+        return text
+    total = sum(ch.isdigit() for ch in text)
+    out, seen = [], 0
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= shown or seen > total - 4 else MASK)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def mask_name(name: str, *, mask: bool) -> str:
-    """A contact name, masked like a phone when it IS a phone.
+    """A contact name; a name that IS a phone is shown like the phones (`format_phone`).
 
     Chatwoot names WhatsApp contacts who never set a name after their number
     ("+551183476177"), so masking only the phone column would leak it through the name.
     """
-    if mask and name and len(_DIGITS.sub("", name)) >= 8 and not any(c.isalpha() for c in name):
-        return mask_phone(name)
+    if name and len(_DIGITS.sub("", name)) >= 8 and not any(c.isalpha() for c in name):
+        return format_phone(name, mask=mask)
     return name
 
 

@@ -22,11 +22,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from allpfit.demo import phrases
 from allpfit.source import chatwoot
+from allpfit.spreadsheet import xlsx_cell, xlsx_row
 
 HEADERS = ("ID", "Nome", "Celular", "E-mail", "Data Cadastro", "Data Conversão")
 LOCAL_OFFSET = timedelta(hours=-3)  # Chatwoot stores UTC; the CRM records São Paulo time
@@ -163,9 +163,8 @@ def _write(path: Path, rows: list[Row]) -> None:
     sheet: WriteOnlyWorksheet = book.create_sheet("Clientes")
     sheet.append(list(HEADERS))
     for number, (name, phone, email, registered, converted) in enumerate(rows, 1):
-        reg = WriteOnlyCell(sheet, value=registered)
-        reg.number_format = "DD/MM/YYYY"
-        conv = WriteOnlyCell(sheet, value=converted)
-        conv.number_format = "DD/MM/YYYY HH:MM"
-        sheet.append([100_000 + number, name, phone, email, reg, conv])
+        reg = xlsx_cell(sheet, registered, number_format="DD/MM/YYYY")
+        conv = xlsx_cell(sheet, converted, number_format="DD/MM/YYYY HH:MM")
+        # names come from the Chatwoot it reads: never a formula (allpfit.spreadsheet)
+        sheet.append(xlsx_row(sheet, [100_000 + number, name, phone, email, reg, conv]))
     book.save(path)

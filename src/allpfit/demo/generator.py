@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +30,7 @@ from allpfit.demo.rows import EPOCH, ConversationRows
 from allpfit.demo.schema import create_chatwoot_schema
 from allpfit.demo.writer import Batch, advance_sequences, drop_indexes, restore_indexes
 from allpfit.errors import InputError, SourceError
+from allpfit.progress import Progress
 
 MAX_CONVERSATIONS = 1_000_000
 BATCH = 2_000
@@ -38,7 +39,6 @@ BATCH = 2_000
 HOUR_WEIGHTS = (2, 1, 1, 1, 1, 3, 6, 9, 10, 9, 8, 8, 10, 9, 7, 7, 8, 9, 11, 12, 12, 10, 7, 4)
 WEEKDAY_WEIGHTS = (1.1, 1.05, 1.0, 1.0, 0.9, 0.6, 0.45)  # Monday first
 
-Progress = Callable[[str, int, int | None], None]
 # Every table of the Chatwoot schema copy: emptied by `replace=True`.
 CHATWOOT_TABLES = (
     "accounts", "inboxes", "channel_api", "channel_whatsapp", "channel_web_widgets",
@@ -101,7 +101,7 @@ def generate(
             "WHERE g.tag_id = t.id)"
         )
     if progress:
-        progress("analyze", 0, None)
+        progress("statistics", 0, None)  # not "analyze": that is the lead analysis's phase
     with _connect(url) as conn:
         conn.autocommit = True
         # fresh statistics, as a live Chatwoot database has (the catalogs are left alone)

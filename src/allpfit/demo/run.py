@@ -4,6 +4,9 @@ Everything lives in the embedded server under DATA_DIR: the generated Chatwoot i
 `chatwoot_demo`, the analytics in the embedded default database (so `allpfit status`,
 `allpfit dashboard`... show the demo afterwards) or, when a DATABASE_URL is configured, in
 `allpfit_demo` beside it: a demo never touches a configured database or a real Chatwoot.
+In the first case the demo also records its Chatwoot as DATA_DIR's source
+(`embedded.record_source`), so `allpfit etl run`, `pipeline` and `schedule` work afterwards with
+nothing configured; a configured SOURCE_DATABASE_URL / SOURCE_DB_HOST always wins.
 The demo forces the offline analyzer (unless asked for the LLM) and no EVO API, so it costs
 nothing and needs no network.
 """
@@ -18,7 +21,7 @@ from pydantic import SecretStr
 from allpfit import db, embedded
 from allpfit.config import Settings
 from allpfit.ops.pipeline import PipelineResult, run_pipeline
-from allpfit.sync.load import Progress
+from allpfit.progress import Progress
 
 SOURCE_DB = "chatwoot_demo"
 LOCAL_DB = "allpfit_demo"
@@ -32,6 +35,9 @@ class DemoResult:
     conversations: int
     members_file: Path
     members_imported: int
+    members_rejected: int  # rows of the CRM export the import refused (listed in rejects_file)
+    rejects_file: Path | None
+    source_record: Path | None  # DATA_DIR/source.json, when the demo became DATA_DIR's source
     pipeline: PipelineResult
     settings: Settings
 
@@ -76,7 +82,16 @@ def run_demo(
     if generated or not members_file.exists():
         write_demo_members(source_url, members_file, seed=seed)
     imported = import_file(local_url, members_file, demo_settings, progress=progress)
-    pipeline = run_pipeline(demo_settings, triggered_by="demo", full=generated, progress=progress)
+    record = None
+    if settings.local_embedded:  # the demo's analytics are DATA_DIR's own: so is its Chatwoot
+        record = embedded.record_source(settings.data_dir, SOURCE_DB)
+    pipeline = run_pipeline(  # a regenerated Chatwoot is a new installation, on purpose
+        demo_settings,
+        triggered_by="demo",
+        full=generated,
+        progress=progress,
+        allow_mass_delete=generated,
+    )
     return DemoResult(
         source_url=source_url,
         local_url=local_url,
@@ -84,6 +99,9 @@ def run_demo(
         conversations=conversations if generated else existing,
         members_file=members_file,
         members_imported=imported.inserted + imported.updated + imported.unchanged,
+        members_rejected=len(imported.rejected),
+        rejects_file=imported.rejects_file,
+        source_record=record,
         pipeline=pipeline,
         settings=demo_settings,
     )

@@ -1,8 +1,15 @@
 """The whole hourly job: sync Chatwoot, analyse new or changed leads, refresh CRM, match.
 
-Each step after the sync is independent of the others: a failing LLM does not stop the CRM
-match, and every step's outcome is reported. A failed sync stops the pipeline (the later steps
-would work on stale data) and makes the pipeline fail.
+Every step runs whatever an earlier one did, because none needs another's success: the
+analysis and the match work on the data already in the local database (a failed sync only
+means it is an hour older), and the EVO members sync reads only EVO. So a failing LLM does not
+stop the CRM steps, and an unreachable Chatwoot does not stop either. The one exception: when
+the sync finds another run holding its lock, the other pipeline run is doing this work and the
+remaining steps are left to it.
+
+A step that raises anything (an expected `AllpfitError` or a bug) becomes a failed step whose
+detail is one line with secrets masked; the traceback of an unexpected error goes to the log
+file. Each stage records its own failed run in its run table (see `allpfit.runs`).
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from zoneinfo import ZoneInfo
 
 from allpfit import db
 from allpfit.config import Settings
-from allpfit.errors import AllpfitError
-from allpfit.sync.load import Progress
+from allpfit.errors import AllpfitError, AlreadyRunningError
+from allpfit.ops.logs import secrets_of
+from allpfit.progress import Progress
+from allpfit.redaction import first_line, redact, secrets_in
 from allpfit.sync.run import SyncOptions, run_sync
 
 if TYPE_CHECKING:
@@ -56,6 +65,7 @@ def run_pipeline(
     crm: bool = True,
     progress: Progress | None = None,
     source_url: str | None = None,
+    allow_mass_delete: bool = False,
 ) -> PipelineResult:
     """Run sync → analysis → CRM sync (when EVO is configured) → CRM match, once.
 
@@ -67,14 +77,21 @@ def run_pipeline(
     source = source_url or settings.source_url()
     outcome = PipelineResult()
 
+    secrets = secrets_of(settings) + secrets_in(source)
+
     def step(name: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> bool:
         started = time.perf_counter()
         try:
             value = action()
-        except AllpfitError as exc:
+        except Exception as exc:  # noqa: BLE001 - one step's failure must not stop the others
             seconds = time.perf_counter() - started
-            outcome.steps.append(StepResult(name, False, seconds, exc.message))
-            log.error("pipeline step %s failed: %s", name, exc.message)
+            expected = isinstance(exc, AllpfitError)
+            text = exc.message if isinstance(exc, AllpfitError) else str(exc)
+            detail = first_line(redact(text, secrets)) or type(exc).__name__
+            if not expected:
+                detail = f"unexpected {type(exc).__name__}: {detail}"
+            outcome.steps.append(StepResult(name, False, seconds, detail, exc))
+            log.error("pipeline step %s failed: %s", name, text, exc_info=not expected)
             return False
         seconds = time.perf_counter() - started
         outcome.steps.append(StepResult(name, True, seconds, describe(value), value))
@@ -90,14 +107,15 @@ def run_pipeline(
             triggered_by=triggered_by,
             options=SyncOptions.from_settings(settings),
             progress=progress,
+            allow_mass_delete=allow_mass_delete,
         ),
         lambda r: (
             f"{r.rows_extracted} read, {r.rows_inserted} new, {r.rows_updated} updated, "
-            f"{r.rows_deleted} deleted"
+            f"{r.rows_deleted} marked deleted in Chatwoot"
         ),
     )
-    if not synced:
-        return outcome
+    if not synced and isinstance(outcome.steps[-1].result, AlreadyRunningError):
+        return outcome  # another pipeline run holds the sync lock and does the rest
     if analyze:
         from allpfit.analysis.run import run_analysis
 

@@ -3,6 +3,11 @@
 Everything comes from the local audit tables (etl_control, analysis_runs, crm_sync_runs) plus
 one cheap read of the source (its latest message and conversation change) to tell how far the
 local data lags behind Chatwoot. Health is a list of problems: empty means healthy.
+
+`stages` is the last run of each pipeline stage (sync, analysis, each CRM job), so a stage that
+failed while the others went on (the pipeline runs them independently) is visible at a glance.
+Every stored error message is masked again on the way out: rows written before masking was
+complete must not show a password today.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from psycopg.rows import dict_row
 
 from allpfit import db
 from allpfit.errors import AllpfitError
+from allpfit.redaction import first_line, redact, secrets_in
 from allpfit.source import chatwoot
 
 EXIT_FAILED = 1
 EXIT_STALE = 6
+BAD = ("failed", "refused")  # run statuses that are a problem (see allpfit.runs)
+CRM_STAGES = {"evo": "CRM sync (EVO)", "excel": "CRM import (Excel)", "match": "CRM match"}
 
 TABLES = (
     "conversas_analytics",
@@ -33,6 +41,20 @@ SELECT GREATEST((SELECT max(created_at) FROM messages),
 """
 
 
+@dataclass(frozen=True)
+class Stage:
+    """The last run of one pipeline stage."""
+
+    name: str
+    status: str  # running, success, failed, refused, interrupted
+    at: datetime | None  # when it finished (started, if it has not)
+    error: str | None = None
+
+    @property
+    def bad(self) -> bool:
+        return self.status in BAD
+
+
 @dataclass
 class Status:
     now: datetime
@@ -43,6 +65,7 @@ class Status:
     crm: list[dict[str, Any]]
     source_latest: datetime | None = None
     source_error: str | None = None
+    stages: list[Stage] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     exit_code: int = 0
 
@@ -91,23 +114,46 @@ def collect(
                       rows_rejected, error_message
                FROM crm_sync_runs ORDER BY kind, id DESC"""
         ).fetchall()
+        last_analysis = cur.execute(
+            """SELECT status, coalesce(finished_at, started_at) AS at, error_message
+               FROM analysis_runs ORDER BY id DESC LIMIT 1"""
+        ).fetchone()
+    secrets = secrets_in(local_url) + (secrets_in(source_url) if source_url else [])
+    for row in [*runs, *crm]:
+        if row["error_message"]:
+            row["error_message"] = first_line(redact(row["error_message"], secrets))
     status = Status(now, runs, last_success, counts, dict(analysis), crm)
+    if runs:
+        first = runs[0]
+        at = first["finished_at"] or first["started_at"]
+        status.stages.append(Stage("sync", first["status"], at, first["error_message"]))
+    if last_analysis:
+        error = last_analysis["error_message"]
+        error = first_line(redact(error, secrets)) if error else None
+        status.stages.append(Stage("analysis", last_analysis["status"], last_analysis["at"], error))
+    for run in crm:
+        name = CRM_STAGES.get(run["kind"], f"CRM {run['kind']}")
+        status.stages.append(Stage(name, run["status"], run["finished_at"], run["error_message"]))
     if source_url is not None:
         try:
             with chatwoot.connect(source_url) as source:
                 latest = source.execute(SOURCE_LATEST).fetchone()
             status.source_latest = latest[0].replace(tzinfo=UTC) if latest and latest[0] else None
         except (AllpfitError, psycopg.Error) as exc:
-            status.source_error = getattr(exc, "message", None) or str(exc).strip()
+            text = getattr(exc, "message", None) or str(exc)
+            status.source_error = first_line(redact(text, secrets)) or type(exc).__name__
     judge(status, max_age)
     return status
 
 
 def judge(status: Status, max_age: timedelta) -> None:
-    """Fill `problems` and `exit_code`: failed last run → 1; stale or never synced → 6."""
-    if status.runs and status.runs[0]["status"] == "failed":
-        status.problems.append(f"the last sync failed: {status.runs[0]['error_message']}")
-        status.exit_code = EXIT_FAILED
+    """Fill `problems` and `exit_code`: the last run of any stage failed or was refused → 1;
+    stale or never synced → 6."""
+    for stage in status.stages:
+        if stage.bad:
+            verb = "was refused" if stage.status == "refused" else "failed"
+            status.problems.append(f"the last {stage.name} {verb}: {stage.error or 'no detail'}")
+            status.exit_code = EXIT_FAILED
     if status.last_success is None:
         status.problems.append("no sync has succeeded yet")
         status.exit_code = status.exit_code or EXIT_STALE

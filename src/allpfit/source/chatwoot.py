@@ -12,6 +12,7 @@ import psycopg
 
 from allpfit.config import mask_url
 from allpfit.errors import SourceError
+from allpfit.redaction import first_line, redact, secrets_in
 from allpfit.source.queries import REQUIRED_COLUMNS
 
 _SESSION = "-c TimeZone=UTC -c DateStyle=ISO -c application_name=allpfit"
@@ -38,6 +39,13 @@ def _open(url: str, options: str) -> psycopg.Connection:
             f"Cannot connect to the Chatwoot database at {mask_url(url)}: {str(exc).strip()}",
             hint="Check SOURCE_DATABASE_URL / SOURCE_DB_* and that the server accepts "
             "connections from this machine.",
+        ) from None
+    except psycopg.ProgrammingError as exc:  # libpq cannot parse the URL; its text may echo it
+        raise SourceError(
+            "The Chatwoot database URL cannot be parsed: "
+            + redact(first_line(str(exc)), secrets_in(url)),
+            hint="Check SOURCE_DATABASE_URL: percent-encode special characters of the password "
+            "(# → %23, / → %2F, ? → %3F, @ → %40, % → %25).",
         ) from None
 
 

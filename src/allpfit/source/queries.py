@@ -62,6 +62,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "event_end_time", "created_at",
     ),
     "taggings": ("taggable_id", "taggable_type", "context", "created_at"),
+    "accounts": ("id",),  # the installation's identity (sync/guards.py)
 }  # fmt: skip
 
 

@@ -52,7 +52,20 @@ def unseen_ids(local: psycopg.Connection) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
+def reappeared_ids(local: psycopg.Connection) -> set[int]:
+    """Conversations marked deleted locally that Chatwoot lists again: re-read them whole,
+    since changes made while they were missing (e.g. a wrong source) may be older than the
+    watermark. Needs `copy_present_ids` first."""
+    rows = local.execute(
+        """SELECT a.conversation_id FROM conversas_analytics a
+           JOIN source_ids s ON s.conversation_id = a.conversation_id
+           WHERE a.deleted_in_source_at IS NOT NULL"""
+    )
+    return {int(r[0]) for r in rows}
+
+
 def copy_present_ids(source: psycopg.Connection, local: psycopg.Connection) -> None:
     """Every conversation id Chatwoot still has, into temp table `source_ids`."""
     local.execute("CREATE TEMP TABLE source_ids (conversation_id integer) ON COMMIT DROP")
     pipe_copy(source, queries.ALL_IDS, {}, local, "COPY source_ids FROM STDIN")
+    local.execute("ANALYZE source_ids")  # the anti-joins against it get real row counts

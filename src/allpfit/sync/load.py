@@ -3,21 +3,24 @@
 The merge is `INSERT ... ON CONFLICT DO UPDATE ... WHERE row IS DISTINCT FROM`, so a row is
 rewritten (and `etl_updated_at` moved) only when a value really changed, `etl_inserted_at`
 never changes, and loading the same rows twice is a no-op.
+
+A conversation gone from Chatwoot is marked (`deleted_in_source_at`), never deleted: its paid
+AI profile and its CRM match stay, and the mark is cleared if Chatwoot lists it again. Only
+`allpfit etl purge-deleted` removes marked rows, on purpose (sync/purge.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 from psycopg.abc import Query
 
-TARGET = "conversas_analytics"
-LOCAL_ONLY = ("etl_inserted_at", "etl_updated_at")
+from allpfit.progress import Progress
 
-Progress = Callable[[str, int, int | None], None]
+TARGET = "conversas_analytics"
+LOCAL_ONLY = ("etl_inserted_at", "etl_updated_at", "deleted_in_source_at")
 
 
 @dataclass
@@ -25,11 +28,17 @@ class MergeCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0
+    deleted: int = 0  # marked deleted in this run
+    restored: int = 0  # mark cleared: Chatwoot lists the conversation again
 
 
 def create_staging(conn: psycopg.Connection) -> None:
-    conn.execute(f"CREATE TEMP TABLE staging (LIKE {TARGET} INCLUDING DEFAULTS) ON COMMIT DROP")
+    """A temp table shaped like the target; its generated columns (e.g. `is_lead`) are
+    generated there too, so the NOT NULL they carry never rejects a copied row."""
+    conn.execute(
+        f"CREATE TEMP TABLE staging (LIKE {TARGET} INCLUDING DEFAULTS INCLUDING GENERATED) "
+        "ON COMMIT DROP"
+    )
 
 
 def pipe_copy(
@@ -82,13 +91,44 @@ def merge(conn: psycopg.Connection, columns: list[str]) -> MergeCounts:
     return MergeCounts(inserted, updated, staged - inserted - updated)
 
 
-def delete_missing(conn: psycopg.Connection, present: str) -> int:
-    """Delete local rows whose conversation is no longer in Chatwoot. `present` is a temp
-    table with a `conversation_id` column listing every conversation the source still has."""
+def mark_missing(conn: psycopg.Connection, present: str) -> int:
+    """Mark deleted (now) the local rows whose conversation Chatwoot no longer has; return
+    how many were newly marked. `present` is a temp table whose `conversation_id` column lists
+    every conversation the source still has. Nothing is deleted: profiles and matches stay."""
     cur = conn.execute(
         sql.SQL(
-            "DELETE FROM {target} t WHERE NOT EXISTS "
+            "UPDATE {target} t SET deleted_in_source_at = now() "
+            "WHERE t.deleted_in_source_at IS NULL AND NOT EXISTS "
             "(SELECT 1 FROM {present} p WHERE p.conversation_id = t.conversation_id)"
         ).format(target=sql.Identifier(TARGET), present=sql.Identifier(present))
     )
     return cur.rowcount
+
+
+def restore_present(conn: psycopg.Connection, present: str) -> int:
+    """Clear the mark of rows Chatwoot lists again (a conversation restored, or a wrong source
+    corrected); return how many."""
+    cur = conn.execute(
+        sql.SQL(
+            "UPDATE {target} t SET deleted_in_source_at = NULL "
+            "WHERE t.deleted_in_source_at IS NOT NULL AND EXISTS "
+            "(SELECT 1 FROM {present} p WHERE p.conversation_id = t.conversation_id)"
+        ).format(target=sql.Identifier(TARGET), present=sql.Identifier(present))
+    )
+    return cur.rowcount
+
+
+def removal_counts(conn: psycopg.Connection, present: str) -> tuple[int, int, int]:
+    """(live local rows, live local rows missing from `present`, rows in `present`): what
+    `mark_missing` would do, for the guards to judge before anything is written."""
+    row = conn.execute(
+        sql.SQL(
+            """SELECT count(*),
+                      count(*) FILTER (WHERE NOT EXISTS
+                          (SELECT 1 FROM {present} p WHERE p.conversation_id = t.conversation_id)),
+                      (SELECT count(*) FROM {present})
+               FROM {target} t WHERE t.deleted_in_source_at IS NULL"""
+        ).format(target=sql.Identifier(TARGET), present=sql.Identifier(present))
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,11 +1,16 @@
-"""One sync run: lock, snapshot the source, extract, merge, delete, audit.
+"""One sync run: lock, snapshot the source, guard, extract, merge, mark, audit.
 
 Modes (`mode=`):
 - "incremental": re-reads only the conversations changed since the last successful run's
   watermark minus `sync_overlap_minutes` (closed lower bound, de-duplicated by the upsert);
 - "full": re-reads every conversation. The first run is always full.
-Both end the same way: rows missing from Chatwoot are deleted, and the data, the deletions,
-the new watermark and the audit row commit in one transaction.
+Both end the same way: rows missing from Chatwoot are marked deleted (never deleted), rows it
+lists again are unmarked, and the data, the marks, the new watermark and the audit row commit in
+one transaction. Before writing anything, the guards (sync/guards.py) refuse a different
+installation, an empty source or a mass removal, unless `allow_mass_delete`.
+
+Errors: a failure of the Chatwoot connection becomes a SourceError naming Chatwoot (exit 3); a
+failure of the local database becomes a LocalDatabaseError (exit 4, through the run ledger).
 """
 
 from __future__ import annotations
@@ -21,16 +26,18 @@ from psycopg import sql
 
 from allpfit import db
 from allpfit.config import Settings, mask_url
-from allpfit.errors import AllpfitError, LocalDatabaseError, SourceError
+from allpfit.errors import SourceError
+from allpfit.progress import Progress
+from allpfit.runs import Run, describe
 from allpfit.source import chatwoot, queries
-from allpfit.sync import changes, control
+from allpfit.sync import changes, control, guards
 from allpfit.sync.load import (
     MergeCounts,
-    Progress,
     create_staging,
-    delete_missing,
+    mark_missing,
     merge,
     pipe_copy,
+    restore_present,
 )
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,7 @@ class SyncOptions:
     bot_user_ids: tuple[int, ...] = ()
     null_sender_is_bot: bool = True
     overlap: timedelta = timedelta(minutes=10)
+    max_deleted_fraction: float = 0.05
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SyncOptions:
@@ -55,6 +63,7 @@ class SyncOptions:
             bot_user_ids=tuple(settings.bot_sender_user_ids),
             null_sender_is_bot=settings.null_sender_is_bot,
             overlap=timedelta(minutes=settings.sync_overlap_minutes),
+            max_deleted_fraction=settings.sync_max_deleted_fraction,
         )
 
     def params(self) -> dict[str, object]:
@@ -75,7 +84,8 @@ class SyncResult:
     rows_inserted: int
     rows_updated: int
     rows_unchanged: int
-    rows_deleted: int
+    rows_deleted: int  # marked deleted in Chatwoot by this run
+    rows_restored: int  # listed again by Chatwoot: mark cleared
     extract_seconds: float
     load_seconds: float
     total_seconds: float
@@ -89,34 +99,32 @@ def run_sync(
     triggered_by: str = "manual",
     options: SyncOptions | None = None,
     progress: Progress | None = None,
+    allow_mass_delete: bool = False,
 ) -> SyncResult:
-    """Bring conversas_analytics up to date with the Chatwoot database at `source_url`."""
+    """Bring conversas_analytics up to date with the Chatwoot database at `source_url`.
+
+    Raises MassRemovalRefused (nothing written, run recorded 'refused') when the source looks
+    wrong or empty or would mark too many rows deleted, unless `allow_mass_delete`."""
     options = options or SyncOptions()
-    started = time.perf_counter()
-    with db.connect(local_url, autocommit=True) as control_conn:
-        control.acquire_lock(control_conn)
-        try:
-            stale = control.mark_interrupted(control_conn)
-            if stale:
-                log.warning("marked %d unfinished earlier run(s) as interrupted", stale)
-            previous = control.last_watermark(control_conn)
-            load_type: Mode = "full" if previous is None else mode
-            run_id = control.start_run(control_conn, triggered_by=triggered_by, load_type=load_type)
-            try:
-                result = _run(
-                    local_url, source_url, run_id, load_type, previous, options, progress, started
-                )
-            except BaseException as exc:
-                message = _describe(exc, source_url)
-                control.finish_failed(control_conn, run_id, message, time.perf_counter() - started)
-                log.error("sync run %d failed: %s", run_id, message)
-                if isinstance(exc, _SourceFailure):
-                    raise SourceError(message, hint=_hint(exc.error)) from exc.error
-                if isinstance(exc, psycopg.Error):
-                    raise LocalDatabaseError(message, hint=_hint(exc)) from exc
-                raise
-        finally:
-            control_conn.execute("SELECT pg_advisory_unlock(%s)", (control.SYNC_LOCK,))
+    with control.SYNC_RUNS.locked(local_url, urls=(source_url,)) as control_conn:
+        previous = control.last_watermark(control_conn)
+        load_type: Mode = "full" if previous is None else mode
+        with control.SYNC_RUNS.recording(
+            control_conn,
+            urls=(local_url, source_url),
+            triggered_by=triggered_by,
+            load_type=load_type,
+        ) as run:
+            result = _run(
+                local_url,
+                source_url,
+                run,
+                load_type,
+                previous,
+                options,
+                progress,
+                allow_mass_delete,
+            )
     log.info("sync run %d: %s", result.run_id, asdict(result))
     return result
 
@@ -124,92 +132,110 @@ def run_sync(
 def _run(
     local_url: str,
     source_url: str,
-    run_id: int,
+    run: Run,
     load_type: Mode,
     previous: datetime | None,
     options: SyncOptions,
     progress: Progress | None,
-    started: float,
+    allow: bool,
 ) -> SyncResult:
     with chatwoot.connect(source_url) as source, db.connect(local_url) as local:
         try:
-            return _load(source, local, run_id, load_type, previous, options, progress, started)
+            where = mask_url(source_url)
+            return _load(source, local, run, load_type, previous, options, progress, allow, where)
         except psycopg.Error as exc:
-            if exc.pgconn is source.pgconn:
-                raise _SourceFailure(exc) from exc
+            if _from_source(exc, source, local):
+                raise SourceError(
+                    f"Reading Chatwoot at {mask_url(source_url)} failed: {describe(exc)}",
+                    hint=_hint(exc),
+                ) from exc
             raise
 
 
-class _SourceFailure(Exception):
-    """A database error raised by the Chatwoot connection (not the local one)."""
-
-    def __init__(self, error: psycopg.Error) -> None:
-        super().__init__(str(error))
-        self.error = error
+def _from_source(exc: psycopg.Error, source: psycopg.Connection, local: psycopg.Connection) -> bool:
+    """Whether `exc` is Chatwoot's fault: raised by its connection, or its connection is the
+    one that died (a lost server raises on whichever side was being read or written)."""
+    if local.broken:
+        return False
+    return exc.pgconn is source.pgconn or source.broken or exc.pgconn is None and source.closed
 
 
 def _load(
     source: psycopg.Connection,
     local: psycopg.Connection,
-    run_id: int,
+    run: Run,
     load_type: Mode,
     previous: datetime | None,
     options: SyncOptions,
     progress: Progress | None,
-    started: float,
+    allow: bool,
+    where: str,
 ) -> SyncResult:
     params = options.params()
-    with source.transaction(), local.transaction():
-        chatwoot.check_schema(source)
-        naive_end = source.execute(queries.NOW_UTC).fetchone()[0]  # type: ignore[index]
-        watermark_end = naive_end.replace(tzinfo=UTC)
-        create_staging(local)
-        if load_type == "full":
-            scope, total = queries.ALL_CONVERSATIONS, None
-        else:
-            assert previous is not None
-            since = previous.astimezone(UTC).replace(tzinfo=None) - options.overlap
-            changes.copy_present_ids(source, local)
-            ids = (
-                changes.changed_ids(source, since)
-                | changes.renamed_ids(source, local)
-                | changes.unseen_ids(local)
+    # The source's snapshot transaction ends once everything is read: a Chatwoot that goes
+    # away after that cannot fail a run whose data is complete, and one that goes away before
+    # fails it before the local transaction commits.
+    with local.transaction():
+        with source.transaction():
+            chatwoot.check_schema(source)
+            naive_end = source.execute(queries.NOW_UTC).fetchone()[0]  # type: ignore[index]
+            watermark_end = naive_end.replace(tzinfo=UTC)
+            identity = guards.read_identity(source)
+            record = guards.check_installation(
+                source, guards.recorded_identity(local), identity, where=where, allow=allow
             )
-            scope, total = queries.LISTED_CONVERSATIONS, len(ids)
-            params = {**params, "ids": sorted(ids)}
-        columns = [
-            d.name
-            for d in source.execute(
-                f"SELECT * FROM ({queries.extraction(scope)}) q LIMIT 0", params
-            ).description
-            or []
-        ]
-        copy_in = sql.SQL("COPY staging ({}) FROM STDIN").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns))
-        )
-        if progress:
-            progress("extract", 0, total)
-        extracted = pipe_copy(
-            source,
-            queries.extraction(scope),
-            params,
-            local,
-            copy_in,
-            progress=progress,
-            total=total,
-        )
-        extract_seconds = time.perf_counter() - started
+            changes.copy_present_ids(source, local)
+            fraction = options.max_deleted_fraction
+            guards.check_marking(
+                local, "source_ids", where=where, max_fraction=fraction, allow=allow
+            )
+            create_staging(local)
+            if load_type == "full":
+                scope, total = queries.ALL_CONVERSATIONS, None
+            else:
+                assert previous is not None
+                since = previous.astimezone(UTC).replace(tzinfo=None) - options.overlap
+                ids = (
+                    changes.changed_ids(source, since)
+                    | changes.renamed_ids(source, local)
+                    | changes.unseen_ids(local)
+                    | changes.reappeared_ids(local)
+                )
+                scope, total = queries.LISTED_CONVERSATIONS, len(ids)
+                params = {**params, "ids": sorted(ids)}
+            columns = [
+                d.name
+                for d in source.execute(
+                    f"SELECT * FROM ({queries.extraction(scope)}) q LIMIT 0", params
+                ).description
+                or []
+            ]
+            copy_in = sql.SQL("COPY staging ({}) FROM STDIN").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
+            if progress:
+                progress("extract", 0, total)
+            extracted = pipe_copy(
+                source,
+                queries.extraction(scope),
+                params,
+                local,
+                copy_in,
+                progress=progress,
+                total=total,
+            )
+        extract_seconds = run.seconds
         load_started = time.perf_counter()
         if progress:
             progress("load", 0, None)
         counts: MergeCounts = merge(local, columns)
-        if load_type == "full":
-            counts.deleted = delete_missing(local, "staging")
-        else:
-            counts.deleted = delete_missing(local, "source_ids")
+        counts.deleted = mark_missing(local, "source_ids")
+        counts.restored = restore_present(local, "source_ids")
+        if record:
+            guards.record_identity(local, identity, run.id)
         load_seconds = time.perf_counter() - load_started
         result = SyncResult(
-            run_id=run_id,
+            run_id=run.id,
             load_type=load_type,
             watermark_start=previous,
             watermark_end=watermark_end,
@@ -218,28 +244,15 @@ def _load(
             rows_updated=counts.updated,
             rows_unchanged=counts.unchanged,
             rows_deleted=counts.deleted,
+            rows_restored=counts.restored,
             extract_seconds=round(extract_seconds, 3),
             load_seconds=round(load_seconds, 3),
-            total_seconds=round(time.perf_counter() - started, 3),
+            total_seconds=round(run.seconds, 3),
         )
         fields = asdict(result)
         del fields["run_id"]
-        control.finish_success(local, run_id, **fields)
+        run.finish(local, **fields)
     return result
-
-
-def _describe(exc: BaseException, source_url: str) -> str:
-    if isinstance(exc, _SourceFailure):
-        detail = _describe(exc.error, source_url)
-        return f"Reading Chatwoot at {mask_url(source_url)} failed: {detail}"
-    if isinstance(exc, AllpfitError):
-        return exc.message
-    if isinstance(exc, psycopg.Error):
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"{type(exc).__name__}: {text}"
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted by the user"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _hint(exc: psycopg.Error) -> str:

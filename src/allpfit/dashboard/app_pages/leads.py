@@ -12,10 +12,10 @@ st.title(texts.LEADS_TITLE)
 
 params = st.query_params
 defaults = {
-    "f_nome": params.get("nome", ""),
+    "f_nome": sidebar.clean_text(params.get("nome", "")),
     "f_prob": [int(p) for p in params.get("prob", "").split(",") if p.isdigit() and int(p) <= 5],
     "f_cond": [c for c in params.get("cond", "").split(",") if c in texts.CONDITIONS],
-    "f_obj": params.get("obj", ""),
+    "f_obj": sidebar.clean_text(params.get("obj", "")),
 }
 for key, value in defaults.items():
     st.session_state.setdefault(key, value)
@@ -36,10 +36,10 @@ goal = goal_col.text_input(texts.FILTER_GOAL, key="f_obj")
 filters = LeadFilters(
     start=view.start,
     end=view.end,
-    name=name.strip(),
+    name=sidebar.clean_text(name),
     probabilities=tuple(sorted(probabilities)),
     conditions=tuple(sorted(conditions)),
-    goal=goal.strip(),
+    goal=sidebar.clean_text(goal),
 )
 for param, value in (
     ("nome", filters.name),
@@ -58,9 +58,7 @@ if page.total == 0:
     st.info(texts.LEADS_EMPTY)
     st.stop()
 
-st.caption(
-    texts.LEADS_COUNT.format(total=texts.fmt_int(page.total), page=page.page, pages=page.pages)
-)
+st.caption(texts.leads_count(page.total, page.page, page.pages))
 st.dataframe(
     tables.lead_display(
         page.rows, tz=view.tz, mask_phones=view.mask_phones, truncate=texts.CONVERSATION_TRUNCATE

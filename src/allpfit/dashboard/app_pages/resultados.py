@@ -6,7 +6,7 @@ import streamlit as st
 
 from allpfit.dashboard import cards, data, sidebar, texts
 
-view = sidebar.view()
+view = sidebar.view(period=False)  # always today: no period filter on this page
 st.title(texts.PAGE_DAILY)
 st.subheader(texts.DAILY_TITLE.format(day=texts.fmt_date(view.today)))
 

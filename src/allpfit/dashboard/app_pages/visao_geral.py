@@ -23,9 +23,11 @@ cards.kpi_grid(kpi_cards)
 
 left, right = st.columns([3, 2])
 left.plotly_chart(
-    charts.leads_per_day(data.leads_per_day(view.url, view.start, view.end)),
+    charts.leads_per_day(data.leads_per_day(view.url, view.start, view.end), today=view.today),
     key="chart_leads_per_day",
 )
+if view.start <= view.today <= view.end:
+    left.caption(texts.CHART_TREND_HELP)
 right.plotly_chart(
     charts.by_period(data.conversations_by_period(view.url, view.start, view.end)),
     key="chart_period",
