@@ -108,3 +108,14 @@ def test_an_unwritable_folder_is_a_clear_error_and_leaves_nothing(
     assert f"Cannot write {target}" in err.value.message
     assert err.value.hint is not None and "DATA_DIR" in err.value.hint
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_report_names_carry_the_tenant_and_never_overwrite(tmp_path: Path) -> None:
+    from allpfit.spreadsheet import report_stem
+
+    first = report_stem(tmp_path, "crm_match", "allpfit", ".csv", ".xlsx")
+    first.with_suffix(".xlsx").write_text("x")
+    again = report_stem(tmp_path, "crm_match", "allpfit", ".csv", ".xlsx")
+    other = report_stem(tmp_path, "crm_match", "equilibrio", ".csv", ".xlsx")
+    assert first.name.startswith("crm_match_allpfit_") and again != first
+    assert other.name.startswith("crm_match_equilibrio_")

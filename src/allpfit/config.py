@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     source_db_name: str = Field("chatwoot", description="Chatwoot database name.")
     source_db_user: str | None = Field(None, description="Chatwoot database user (read-only).")
     source_db_password: SecretStr | None = Field(None, description="Chatwoot database password.")
+    source_account_id: int | None = Field(
+        None,
+        gt=0,
+        description="Chatwoot account the default tenant reads; unset = every account.",
+    )
+    source_inbox_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Inboxes the default tenant reads (comma-separated); empty = every inbox "
+        "of its account.",
+    )
+    tenant_secret_key: SecretStr | None = Field(
+        None,
+        description="Fernet key that encrypts the tenant secrets given with `allpfit tenant "
+        "--evo-token-stdin/--llm-key-stdin`; unset = only env:NAME references.",
+    )
     source_db_view: str = Field(
         "vw_conversations_analytics_final",
         description="Name of the final view created by `allpfit source deploy-views`.",
@@ -114,6 +129,17 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible API (Azure, Ollama, vLLM...)."
     )
+    business_name: str = Field(
+        "uma academia de ginástica (AllpFit)",
+        description="Who the lead analysis works for, as the prompt names it (a tenant's own "
+        "name wins for its leads).",
+    )
+    business_description: str = Field(
+        "",
+        max_length=4000,
+        description="What the business offers (plans, prices, opening days and hours), given "
+        "to the lead analysis for the analysis and the follow-up (a tenant's own wins).",
+    )
     analysis_provider: Literal["auto", "openai", "rules"] = Field(
         "auto",
         description="Lead analyzer: openai (any OpenAI-compatible API), rules (offline), or "
@@ -157,12 +183,20 @@ class Settings(BaseSettings):
     # --- Dashboard ---
     dashboard_password: SecretStr | None = Field(
         None,
-        description="Shared password of the dashboard; unset (and no users file) = no login.",
+        description="Shared password of the dashboard (a manager of the default tenant); "
+        "ignored once a dashboard user exists (`allpfit user add`). Unset = no login.",
     )
     dashboard_users_file: Path | None = Field(
         None,
-        description="TOML or JSON file of username = PBKDF2 hash (`allpfit dashboard "
-        "hash-password`); when set, the dashboard asks for a user and password.",
+        description="Old TOML or JSON file of username = PBKDF2 hash (`allpfit dashboard "
+        "hash-password`); each name logs in as a manager of the default tenant. Ignored once a "
+        "dashboard user exists; `allpfit user import-file` moves it into the database.",
+    )
+    dashboard_session_hours: float = Field(
+        12,
+        gt=0,
+        le=24 * 30,
+        description="Hours a dashboard login lasts; after that the login form comes back.",
     )
     dashboard_mask_phones: bool = Field(
         True,
@@ -253,7 +287,7 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
 
-    @field_validator("bot_sender_user_ids", mode="before")
+    @field_validator("bot_sender_user_ids", "source_inbox_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -380,3 +414,19 @@ def child_env(**overrides: str) -> dict[str, str]:
     import os
 
     return {**os.environ, **{name.upper(): value for name, value in overrides.items()}}
+
+
+def env_value(name: str) -> str | None:
+    """Variable `name` from the environment, else from the `.env` file, as a setting would be
+    read: how a tenant's `env:NAME` secret reference is resolved (allpfit.tenant_secrets)."""
+    import os
+
+    value = os.environ.get(name)
+    if value:
+        return value
+    env_file = Path(".env")
+    if not env_file.is_file():
+        return None
+    from dotenv import dotenv_values
+
+    return dotenv_values(env_file, encoding="utf-8").get(name) or None

@@ -67,6 +67,8 @@ def upgrade_embedded(data_dir: Path) -> UpgradeResult:
         old_server = embedded.start(data_dir, version=version)
         new_server = embedded.start(staging, version=target)
         old_admin, new_admin = str(old_server.get_uri()), str(new_server.get_uri())
+        with db.connect(new_admin, autocommit=True) as conn:
+            db.ensure_roles(conn)  # the copies' grants name them (roles are per server)
         databases = _databases(old_admin)
         counts: dict[str, dict[str, int]] = {}
         for name in databases:

@@ -74,3 +74,14 @@ class MassRemovalRefused(AllpfitError):
     a truncated listing): refused before anything is written, unless explicitly allowed."""
 
     exit_code = 8
+
+
+class TenantJobsFailed(AllpfitError):
+    """A job run for several tenants failed for some of them (the others ran to the end).
+
+    Exits with the code of the first tenant's failure, so a single failing tenant keeps the
+    code its error has on its own."""
+
+    def __init__(self, message: str, *, hint: str | None = None, exit_code: int = 1) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code

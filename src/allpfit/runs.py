@@ -3,9 +3,12 @@
 Each job keeps its own table, because users' SQL reads them (`etl_control`, `analysis_runs`,
 `crm_sync_runs`), but the mechanism is this one:
 
-- one run at a time per job: a session-level PostgreSQL advisory lock, held on an autocommit
-  "control" connection for the whole run; a second run fails with AlreadyRunningError and
-  changes nothing;
+- one run at a time per job AND tenant: a session-level PostgreSQL advisory lock (the two-int
+  form: the job's key and the tenant id), held on an autocommit "control" connection for the
+  whole run; a second run of the same tenant fails with AlreadyRunningError and changes
+  nothing, while other tenants run in parallel;
+- the control connection is a tenant session (`db.tenant_connection`): it sees, marks and
+  inserts only its tenant's run rows (row-level security, migration 0051);
 - rows left 'running' by a killed process are marked 'interrupted' (with the lock held, none
   of them is alive);
 - the run's row is inserted as 'running' on the control connection, so it survives the data
@@ -41,6 +44,7 @@ from allpfit.config import mask_url
 from allpfit.errors import AllpfitError, AlreadyRunningError, LocalDatabaseError, MassRemovalRefused
 from allpfit.progress import Progress
 from allpfit.redaction import redact, secrets_in
+from allpfit.tenants import DEFAULT_TENANT_ID
 
 __all__ = ["Ledger", "Progress", "Run", "describe", "scrub"]
 
@@ -67,9 +71,12 @@ class Ledger:
 
     # --- the pieces -------------------------------------------------------------------------
 
-    def acquire(self, conn: psycopg.Connection) -> None:
-        """Take the job's lock on `conn` (session level), or fail naming the run that holds it."""
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_key,)).fetchone()
+    def acquire(self, conn: psycopg.Connection, tenant_id: int = DEFAULT_TENANT_ID) -> None:
+        """Take the job's lock for `tenant_id` on `conn` (session level), or fail naming the
+        run that holds it."""
+        row = conn.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", (self.lock_key, tenant_id)
+        ).fetchone()
         if row and row[0]:
             return
         raise AlreadyRunningError(
@@ -77,12 +84,12 @@ class Ledger:
             hint="Wait for it to finish; this run was not started and changed nothing.",
         )
 
-    def release(self, conn: psycopg.Connection) -> None:
+    def release(self, conn: psycopg.Connection, tenant_id: int = DEFAULT_TENANT_ID) -> None:
         """Give the lock back; a dead connection has already released it."""
         if conn.closed:
             return
         try:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (self.lock_key,))
+            conn.execute("SELECT pg_advisory_unlock(%s, %s)", (self.lock_key, tenant_id))
         except psycopg.Error as exc:
             log.debug("could not release the %s lock: %s", self.job, exc)
 
@@ -154,13 +161,20 @@ class Ledger:
     # --- the whole ---------------------------------------------------------------------------
 
     @contextmanager
-    def locked(self, local_url: str, *, urls: Iterable[str] = ()) -> Iterator[psycopg.Connection]:
-        """An autocommit control connection holding the job's lock, earlier dead runs marked
-        'interrupted'. A psycopg error escaping the block becomes a LocalDatabaseError."""
+    def locked(
+        self,
+        local_url: str,
+        *,
+        urls: Iterable[str] = (),
+        tenant_id: int = DEFAULT_TENANT_ID,
+    ) -> Iterator[psycopg.Connection]:
+        """An autocommit control connection, scoped to `tenant_id`, holding the job's lock for
+        that tenant, its earlier dead runs marked 'interrupted'. A psycopg error escaping the
+        block becomes a LocalDatabaseError."""
         secrets = (local_url, *urls)
-        with db.connect(local_url, autocommit=True) as conn:
+        with db.tenant_connection(local_url, tenant_id, autocommit=True) as conn:
             try:
-                self.acquire(conn)
+                self.acquire(conn, tenant_id)
             except psycopg.Error as exc:
                 raise self.translate(exc, secrets) from exc
             try:
@@ -171,7 +185,7 @@ class Ledger:
             except psycopg.Error as exc:
                 raise self.translate(exc, secrets) from exc
             finally:
-                self.release(conn)
+                self.release(conn, tenant_id)
 
     @contextmanager
     def recording(
@@ -197,11 +211,18 @@ class Ledger:
             raise
 
     @contextmanager
-    def run(self, local_url: str, *, urls: Iterable[str] = (), **values: Any) -> Iterator[Run]:
+    def run(
+        self,
+        local_url: str,
+        *,
+        urls: Iterable[str] = (),
+        tenant_id: int = DEFAULT_TENANT_ID,
+        **values: Any,
+    ) -> Iterator[Run]:
         """`locked` and `recording` together, for jobs with nothing to do in between."""
         secrets = tuple(urls)
         with (
-            self.locked(local_url, urls=secrets) as conn,
+            self.locked(local_url, urls=secrets, tenant_id=tenant_id) as conn,
             self.recording(conn, urls=(local_url, *secrets), **values) as run,
         ):
             yield run

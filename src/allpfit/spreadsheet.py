@@ -49,6 +49,19 @@ _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_MAX_CHARS = 32_767  # Excel's limit for one cell; longer text makes Excel "repair" the file
 
 
+def report_stem(report_dir: Path, kind: str, tenant_slug: str, *suffixes: str) -> Path:
+    """`report_dir/{kind}_{tenant}_{YYYYmmdd_HHMMSS}` (no suffix), unique for `suffixes`:
+    two tenants' runs in the same second must not overwrite each other's files."""
+    from datetime import datetime
+
+    stem = f"{kind}_{tenant_slug}_{datetime.now():%Y%m%d_%H%M%S}"
+    candidate, n = report_dir / stem, 1
+    while any(candidate.with_suffix(s).exists() for s in suffixes or ("",)):
+        n += 1
+        candidate = report_dir / f"{stem}_{n}"
+    return candidate
+
+
 def formula_like(text: str) -> bool:
     """Whether a spreadsheet could read `text` as a formula: the one rule every writer uses.
 

@@ -327,3 +327,23 @@ def test_visit_date_with_no_visit_is_dropped_without_a_re_ask(fake_llm: FakeLLM)
     fake_llm.handler = lambda request: answer(valid_profile(data_visita="2026-06-11"))
     result = analyze(make(fake_llm), BOOKED)
     assert result.profile.data_visita is None and result.usage.calls == 1
+
+
+def test_a_tenants_name_and_description_reach_the_prompt(
+    fake_llm: FakeLLM, llm_settings: Settings
+) -> None:
+    from allpfit.tenants import Tenant, settings_for
+
+    studio = Tenant(
+        id=2,
+        slug="equilibrio",
+        name="Studio Equilíbrio Pilates",
+        business_description="Plano mensal R$ 390; aulas de seg a sáb.",
+    )
+    analyze(LlmAnalyzer.from_settings(settings_for(studio, llm_settings, llm=True)))
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert system.startswith("Você é um analista comercial de Studio Equilíbrio Pilates.")
+    assert "Plano mensal R$ 390; aulas de seg a sáb." in system
+    assert "AllpFit" not in system
+    analyze(LlmAnalyzer.from_settings(llm_settings))  # the default business stays as it was
+    assert "academia de ginástica (AllpFit)" in fake_llm.requests[1]["messages"][0]["content"]

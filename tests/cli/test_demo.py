@@ -1,4 +1,5 @@
-"""`allpfit demo`: the whole pipeline end to end on its own embedded PostgreSQL."""
+"""`allpfit demo`: the whole pipeline end to end on its own embedded PostgreSQL, for two
+businesses (two tenants), with one dashboard login of each role."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from allpfit import users
 from allpfit.cli import app
 from allpfit.cli import demo as demo_cmd
 from allpfit.cli.progress import LABELS
@@ -48,6 +50,16 @@ def phases(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+LOGIN_ROW = re.compile(
+    r"│\s*(admin|manager|viewer)\s*│\s*([\w -]+?)\s*│\s*(\S+@\S+)\s*│\s*(\S+)\s*│"
+)
+
+
+def printed_logins(output: str) -> dict[str, tuple[str, str, str]]:
+    """e-mail -> (role, tenant, password) from the demo's logins table."""
+    return {m[3]: (m[1], m[2], m[4]) for m in LOGIN_ROW.finditer(output)}
+
+
 def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(
     demo_dir: Path, phases: list[str]
 ) -> None:
@@ -60,35 +72,70 @@ def test_demo_runs_sync_analysis_and_crm_match_then_reuses_its_data(
     labels = [LABELS[phase] for phase in order]
     assert len(set(labels)) == len(labels) and labels[-1] == "Analysing leads"
     unwrapped = first.output.replace("\n", "")  # rich wraps long lines, paths included
-    rejected = re.search(r"(\d+) rows rejected \(listed in\s*(\S+?\.csv)\)", unwrapped)
-    assert rejected is not None and int(rejected[1]) > 0, first.output
-    assert Path(rejected[2]).exists()
+    rejected = re.findall(r"CRM export of (\w+) .*?(\d+) rows rejected \(listed in\s*(\S+?\.csv)\)",
+                          unwrapped)  # fmt: skip
+    assert [tenant for tenant, *_ in rejected] == ["allpfit", "equilibrio"], first.output
+    assert all(int(count) > 0 and Path(csv).exists() for _, count, csv in rejected)
     assert "now this folder's source" in " ".join(first.output.split())
     for step in ("sync", "analysis", "crm match"):
         assert step in first.output
     local = with_database(server_url(demo_dir), "allpfit_analytics")  # the embedded default
     with psycopg.connect(local) as conn:
+        tenants = conn.execute(
+            "SELECT slug, account_id, enabled FROM tenants ORDER BY id"
+        ).fetchall()
         counts = conn.execute(
-            """SELECT (SELECT count(*) FROM conversas_analytics),
-                      (SELECT count(*) FROM conversas_analytics_ai),
-                      (SELECT count(*) FROM crm_customers),
-                      (SELECT count(*) FROM conversas_crm_match_real),
-                      (SELECT string_agg(DISTINCT provider, ',') FROM conversas_analytics_ai),
+            """SELECT t.slug,
+                      (SELECT count(*) FROM conversas_analytics c WHERE c.tenant_id = t.id),
+                      (SELECT count(*) FROM conversas_analytics c WHERE c.tenant_id = t.id
+                       AND c.account_id <> t.account_id),
+                      (SELECT count(*) FROM conversas_analytics_ai a WHERE a.tenant_id = t.id),
+                      (SELECT count(*) FROM crm_customers m WHERE m.tenant_id = t.id),
+                      (SELECT count(*) FROM conversas_crm_match_real r WHERE r.tenant_id = t.id)
+               FROM tenants t ORDER BY t.id"""
+        ).fetchall()
+        provider, trigger = conn.execute(
+            """SELECT (SELECT string_agg(DISTINCT provider, ',') FROM conversas_analytics_ai),
                       (SELECT string_agg(DISTINCT triggered_by, ',') FROM etl_control)"""
-        ).fetchone()
-    assert counts is not None
-    conversations, profiles, customers, matches, provider, trigger = counts
-    assert conversations == 80
-    assert 0 < profiles <= 80  # every lead (a conversation with a contact message)
-    assert customers > 0 and matches > 0
+        ).fetchone()  # type: ignore[misc]
+    # one tenant per business, each reading its own account; the catch-all default is off
+    assert tenants == [("default", None, False), ("allpfit", 1, True), ("equilibrio", 2, True)]
+    assert counts[0][1:] == (0, 0, 0, 0, 0)
+    for slug, conversations, foreign, profiles, customers, matches in counts[1:]:
+        assert (conversations, foreign) == (40, 0), slug  # an even share, none of the other's
+        assert 0 < profiles <= 40  # every lead (a conversation with a contact message)
+        assert customers > 0 and matches > 0, slug  # each its own CRM export, matched
     assert (provider, trigger) == ("rules", "demo")  # the demo never calls a paid API
+
+    logins = printed_logins(first.output)
+    assert {email: (role, tenant) for email, (role, tenant, _) in logins.items()} == {
+        "admin@allpfit.test": ("admin", "every tenant"),
+        "gerente@allpfit.test": ("manager", "allpfit"),
+        "leitura@allpfit.test": ("viewer", "allpfit"),
+        "gerente@equilibrio.test": ("manager", "equilibrio"),
+    }
+    ids = {slug: i for i, (slug, *_) in enumerate(tenants, 1)}
+    with psycopg.connect(local, autocommit=True) as conn:
+        for email, (role, tenant, password) in logins.items():
+            user = users.authenticate(conn, email, password, "127.0.0.1")  # the real login
+            assert (user.role.value, user.tenant_id) == (role, ids.get(tenant)), email
 
     again = runner.invoke(app, ["demo", "--no-dashboard"])
     assert again.exit_code == 0, again.output
     assert "reused" in again.output
-    assert "0 read, 0 new" in again.output
+    assert again.output.count("0 read, 0 new") == 2  # each tenant: nothing changed
+    renewed = printed_logins(again.output)
+    assert renewed.keys() == logins.keys()
+    with psycopg.connect(local, autocommit=True) as conn:
+        for email, (_, _, password) in renewed.items():
+            assert password != logins[email][2]  # a fresh password, shown once
+            assert users.authenticate(conn, email, password, "127.0.0.1").email == email
+        with pytest.raises(users.LoginFailed):
+            users.authenticate(conn, "gerente@allpfit.test", logins["gerente@allpfit.test"][2],
+                               "127.0.0.2")  # fmt: skip
     status = runner.invoke(app, ["status"])  # the product's own commands now see the demo
-    assert re.search(r"rows in conversas_analytics\s+│\s+80\b", status.output), status.output
+    per_tenant = re.findall(r"│\s*(allpfit|equilibrio)\s*│[^│]*│[^│]*│\s*(\d+)\s*│", status.output)
+    assert per_tenant == [("allpfit", "40"), ("equilibrio", "40")], status.output
 
 
 def test_after_the_demo_the_sync_finds_its_chatwoot_with_nothing_configured(
@@ -101,13 +148,18 @@ def test_after_the_demo_the_sync_finds_its_chatwoot_with_nothing_configured(
         conn.execute("UPDATE conversations SET status = 1, updated_at = now() WHERE id <= 3")
     synced = runner.invoke(app, ["etl", "run"])  # no SOURCE_* set (tests/conftest.py)
     assert synced.exit_code == 0, synced.output
-    assert "20 read" not in synced.output  # incremental: only the changed ones
+    assert "10 read" not in synced.output  # incremental: only the changed ones
     piped = runner.invoke(app, ["pipeline", "--no-analyze", "--no-crm"])
     assert piped.exit_code == 0, piped.output
     local = with_database(server_url(demo_dir), "allpfit_analytics")
     with psycopg.connect(local) as conn:
-        runs = conn.execute("SELECT triggered_by, status FROM etl_control ORDER BY id").fetchall()
-    assert runs == [("demo", "success"), ("manual", "success"), ("manual", "success")]
+        runs = conn.execute(
+            "SELECT t.slug, e.triggered_by, e.status FROM etl_control e "
+            "JOIN tenants t ON t.id = e.tenant_id ORDER BY e.id"
+        ).fetchall()
+    # both businesses' tenants, every time; the disabled default tenant never
+    assert runs == [(slug, by, "success") for by in ("demo", "manual", "manual")
+                    for slug in ("allpfit", "equilibrio")]  # fmt: skip
 
 
 def test_demo_serves_the_dashboard_and_stops_it_on_sigterm(

@@ -89,7 +89,7 @@ def test_concurrent_run_exits_with_code_5(
     cli_env: dict[str, str], seeded: None, local_url: str
 ) -> None:
     with psycopg.connect(local_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(7300002)")
+        holder.execute("SELECT pg_advisory_lock(7300002, 1)")  # the default tenant's sync
         result = runner.invoke(app, ["etl", "run"])
     assert result.exit_code == 5
     assert "Another sync is already running" in result.output

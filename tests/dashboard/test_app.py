@@ -298,6 +298,16 @@ def test_failed_logins_wait_and_the_count_holds_in_a_new_session(
     ).fetchone()
 
 
+def test_no_login_fails_closed_when_the_users_table_cannot_be_read(
+    data: Expected, local: psycopg.Connection
+) -> None:
+    """Whether a login is needed is read from dashboard_users: unreadable, nothing opens."""
+    local.execute("ALTER TABLE dashboard_users RENAME TO gone_users")
+    at = run()
+    assert at.error[0].value == texts.LOGIN_UNAVAILABLE and not at.metric
+    assert not at.code and not at.expander
+
+
 def test_login_fails_closed_when_attempts_cannot_be_counted(
     data: Expected, local: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -363,6 +373,8 @@ def test_a_failing_query_becomes_a_portuguese_message(
 
     local.execute("DROP ROLE IF EXISTS allpfit_dash_none")
     local.execute("CREATE ROLE allpfit_dash_none LOGIN")
+    # Only what the login gate reads (is there any dashboard user?): the pages' own queries fail.
+    local.execute("GRANT SELECT ON dashboard_users TO allpfit_dash_none")
     parts = urlsplit(local_url)
     host = parts.netloc.rsplit("@", 1)[-1]
     monkeypatch.setenv(

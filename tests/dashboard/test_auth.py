@@ -1,4 +1,5 @@
-"""Login rules: shared password, users file of PBKDF2 hashes, and the hash-password command."""
+"""Login rules: which login applies, shared password, users file of PBKDF2 hashes, and the
+hash-password command. Database users: tests/test_users.py and test_login_users.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from allpfit import users
 from allpfit.cli import app
 from allpfit.config import Settings
 from allpfit.dashboard import auth
@@ -115,3 +117,28 @@ def test_unknown_user_costs_the_same_hash_work_as_a_known_one(
     rounds.clear()
     assert auth.check(configured, "maria", "abc12345") == "maria"
     assert rounds == [20_000]
+
+
+def test_database_users_win_over_the_password_and_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text("")
+    both = settings(dashboard_users_file=path, dashboard_password="s3nha")
+    assert auth.login_mode(both) is auth.LoginMode.users
+    assert auth.login_mode(both, has_users=True) is auth.LoginMode.accounts
+    assert auth.login_mode(settings(), has_users=True) is auth.LoginMode.accounts
+    assert auth.login_mode(settings(dashboard_password="")) is auth.LoginMode.none
+
+
+def test_a_session_is_valid_only_under_the_login_it_was_opened_with(tmp_path: Path) -> None:
+    path = tmp_path / "users.toml"
+    path.write_text(f'maria = "{auth.hash_password("abc12345", iterations=1000)}"\n')
+    configured = settings(dashboard_users_file=path)
+    person = users.User(3, "maria@gym.com", users.Role.manager, 1)
+    shared, maria = users.legacy_user("password"), users.legacy_user("file", "maria")
+    assert auth.session_matches(person, auth.LoginMode.accounts, configured)
+    assert not auth.session_matches(shared, auth.LoginMode.accounts, configured)
+    assert auth.session_matches(shared, auth.LoginMode.password, configured)
+    assert auth.session_matches(maria, auth.LoginMode.users, configured)
+    path.write_text("")  # maria left the file: her session ends
+    assert not auth.session_matches(maria, auth.LoginMode.users, configured)
+    assert not auth.session_matches(person, auth.LoginMode.none, configured)

@@ -7,6 +7,7 @@ installs it as root, see the Makefile); a missing browser fails the test with th
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -84,13 +85,15 @@ def dashboard(local_url: str, tmp_path: Path, **settings: str) -> Iterator[str]:
             time.sleep(0.3)
         yield base
     finally:
-        # `allpfit dashboard` execs into Streamlit; the group holds only what this test started.
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        # `allpfit dashboard` execs into Streamlit; the group holds only what this test started
+        # (already gone when the dashboard failed to start: the failure above is what counts).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         log.close()
 
 
@@ -204,3 +207,51 @@ def test_login_keeps_a_deep_link_and_logout_kills_the_csv_link(
     assert httpx.get(icon_url, timeout=10).content == sidebar.FAVICON.read_bytes()
     outside = [u for u in requested if not u.startswith((base, "data:", "blob:"))]
     assert not outside, outside
+
+
+def test_a_manager_sees_no_lead_phone_or_csv_row_of_another_tenant(
+    local: psycopg.Connection, local_url: str, tmp_path: Path, page: Page
+) -> None:
+    """Chromium logged in as a manager of the gym (tenant 1), with a pilates studio (tenant 2)
+    in the same database: no page, link or download shows any of the studio's leads.
+
+    Every link is opened as a new visit (a reload is a new Streamlit session, so each logs in
+    again and lands on the page and filters it asked for, `?empresa=pilates` included)."""
+    from allpfit import users
+    from allpfit.users import Role
+    from tests.dashboard.test_tenants_app import studio_dataset, studio_leaks
+
+    expected = standard_dataset(local, today())
+    studio_dataset(local)
+    users.add_user(local, "gerente@academia.com", Role.manager, 1, PASSWORD, actor="test")
+
+    def visit(link: str, sign: str) -> str:
+        page.goto(link, wait_until="domcontentloaded")
+        page.get_by_label(texts.LOGIN_EMAIL).fill("gerente@academia.com")
+        page.get_by_label(texts.LOGIN_PASSWORD).fill(PASSWORD)
+        page.get_by_role("button", name=texts.LOGIN_BUTTON).click()
+        expect(page.get_by_text(sign).first).to_be_visible(timeout=60_000)
+        html = page.content()
+        assert not studio_leaks(html), link
+        return html
+
+    with dashboard(local_url, tmp_path) as base:
+        visit(f"{base}/?empresa=pilates&tenant=pilates", texts.KPI_CONTACTS)
+        assert metric(page, texts.KPI_CONTACTS) == str(expected.total_contatos)
+        assert "empresa=pilates" not in page.url
+        visit(f"{base}/resultados?empresa=pilates", texts.KPI_NEW_LEADS)
+        visit(f"{base}/conversoes?empresa=pilates", texts.CONVERSIONS_TITLE)
+        visit(f"{base}/leads?nome=Pilates&empresa=pilates", texts.LEADS_EMPTY)
+        visit(f"{base}/leads?nome=99999&empresa=pilates", texts.LEADS_EMPTY)
+        visit(f"{base}/admin?empresa=pilates", texts.ADMIN_REFUSED)
+
+        visit(f"{base}/leads?empresa=pilates", texts.leads_count(expected.lead_rows, 1, 1))
+        grid = page.get_by_test_id("stDataFrame")
+        expect(grid.get_by_text("Carla Dias").first).to_be_attached(timeout=30_000)
+        assert not studio_leaks(page.content())
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name=texts.DOWNLOAD_CSV).click()
+        saved = tmp_path / "leads.csv"
+        download.value.save_as(saved)
+        text = saved.read_text(encoding="utf-8-sig")
+        assert len(text.splitlines()) - 1 == expected.lead_rows and not studio_leaks(text)

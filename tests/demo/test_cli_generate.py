@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typer.testing import CliRunner
 
 from allpfit.cli import app
@@ -13,11 +15,13 @@ ARGS = ["demo", "generate", "--conversations", "25", "--end", "2026-06-10 15:00:
 def test_generate_fills_the_given_database_and_prints_a_summary(
     cli_env: dict[str, str], source_url: str
 ) -> None:
-    result = CliRunner().invoke(app, [*ARGS, "--database-url", source_url])
+    result = CliRunner().invoke(app, [*ARGS, "--database-url", source_url, "--accounts", "3"])
     assert result.exit_code == 0, result.output
     assert "Generated Chatwoot data" in result.output
     assert "conversations" in result.output and "25" in result.output
+    assert re.search(r"accounts\s+│\s+3\b", result.output), result.output
     assert query(source_url, "SELECT count(*) FROM conversations") == [(25,)]
+    assert query(source_url, "SELECT count(DISTINCT account_id) FROM conversations") == [(3,)]
 
 
 def test_generate_refuses_a_database_with_conversations_unless_replace(

@@ -102,3 +102,27 @@ def test_same_seed_writes_the_same_file_contents(generated: Generated, tmp_path:
     rows_a = list(openpyxl.load_workbook(a).active.iter_rows(values_only=True))
     rows_b = list(openpyxl.load_workbook(b).active.iter_rows(values_only=True))
     assert rows_a == rows_b and len(rows_a) > 10
+
+
+def test_each_business_gets_its_own_export_of_its_own_contacts(
+    generated: Generated, tmp_path: Path
+) -> None:
+    """The gym's CRM knows the gym's people, the studio's the studio's: no phone is in both
+    (walk-ins included), and every member who talked did so with that business."""
+    url, _ = generated
+    by_account = {
+        account: {person(p) for (p,) in query(
+            url, "SELECT phone_number FROM contacts WHERE account_id = %s "
+            "AND phone_number IS NOT NULL", (account,))}
+        for account in (1, 2)
+    }  # fmt: skip
+    phones = {}
+    for account in (1, 2):
+        path = tmp_path / f"crm_{account}.xlsx"
+        write_demo_members(url, path, account_id=account, seed=5, share=0.5)
+        rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))[1:]
+        phones[account] = {person(r[2]) for r in rows if len(re.sub(r"\D", "", r[2] or "")) >= 10}
+    for account, other in ((1, 2), (2, 1)):
+        assert phones[account] & by_account[account]  # members who talked to this business
+        assert not phones[account] & by_account[other]
+    assert not phones[1] & phones[2]

@@ -1,4 +1,5 @@
-"""The demo generator writes Chatwoot data that is consistent the way Chatwoot keeps it."""
+"""The demo generator writes Chatwoot data that is consistent the way Chatwoot keeps it, for
+two businesses (two accounts) by default."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from allpfit.demo.generator import GenerationStats, generate
+from allpfit.demo.generator import GenerationStats, generate, split
 from allpfit.errors import InputError
 from allpfit.sync.run import run_sync
 from tests.demo.conftest import END, SIZE, query, scalar
@@ -43,9 +44,49 @@ def test_generated_data_loads_into_the_chatwoot_schema_with_the_requested_counts
     assert scalar(url, "SELECT min(created_at) FROM conversations") >= END - timedelta(days=60)
     # sequences were moved past the explicit ids: Chatwoot could keep inserting
     assert scalar(url, "SELECT nextval('messages_id_seq')") == stats.messages + 1
-    display = query(url, "SELECT min(display_id), max(display_id), count(DISTINCT display_id) "
-                    "FROM conversations")[0]  # fmt: skip
-    assert display == (1, SIZE, SIZE)
+    display = query(url, "SELECT account_id, min(display_id), max(display_id), count(DISTINCT "
+                    "display_id) FROM conversations GROUP BY 1 ORDER BY 1")  # fmt: skip
+    half = SIZE // 2  # two businesses, an even share each; display ids count per account
+    assert display == [(1, 1, half, half), (2, 1, half, half)]
+    assert (stats.accounts, stats.inboxes) == (2, 4)
+
+
+def test_two_businesses_each_with_its_own_inboxes_bot_agents_and_words(
+    generated: Generated,
+) -> None:
+    url, _ = generated
+    accounts = query(url, "SELECT id, name FROM accounts ORDER BY id")
+    assert accounts == [(1, "AllpFit CrossFit"), (2, "Studio Equilíbrio Pilates")]
+    inboxes = query(url, "SELECT account_id, array_agg(name ORDER BY id) FROM inboxes "
+                    "GROUP BY 1 ORDER BY 1")  # fmt: skip
+    assert inboxes == [(1, ["WhatsApp AllpFit", "Site AllpFit"]),
+                       (2, ["WhatsApp Studio Equilíbrio", "Site Studio Equilíbrio"])]  # fmt: skip
+    # every row of a conversation stays in the conversation's account
+    crossed = query(url, """
+        SELECT (SELECT count(*) FROM conversations c JOIN inboxes i ON i.id = c.inbox_id
+                WHERE i.account_id <> c.account_id),
+               (SELECT count(*) FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+                WHERE ct.account_id <> c.account_id),
+               (SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+                WHERE m.account_id <> c.account_id OR m.inbox_id <> c.inbox_id),
+               (SELECT count(*) FROM messages m JOIN account_users au ON au.user_id = m.sender_id
+                WHERE m.sender_type = 'User' AND au.account_id <> m.account_id),
+               (SELECT count(*) FROM messages m JOIN agent_bots b ON b.id = m.sender_id
+                WHERE m.sender_type = 'AgentBot' AND b.account_id <> m.account_id),
+               (SELECT count(*) FROM reporting_events e JOIN conversations c
+                ON c.id = e.conversation_id WHERE e.account_id <> c.account_id),
+               (SELECT count(*) FROM taggings g JOIN conversations c ON c.id = g.taggable_id
+                JOIN tags t ON t.id = g.tag_id WHERE NOT EXISTS (SELECT 1 FROM labels l
+                WHERE l.account_id = c.account_id AND l.title = t.name))
+    """)[0]  # fmt: skip
+    assert crossed == (0, 0, 0, 0, 0, 0, 0)
+    words = dict(query(url, """
+        SELECT account_id, string_agg(content, ' ') FROM messages
+        WHERE message_type = 1 AND NOT private GROUP BY 1
+    """))  # fmt: skip
+    assert "CrossFit" in words[1] and "pilates" not in words[1].lower()
+    assert "Studio Equilíbrio" in words[2] and "CrossFit" not in words[2]
+    assert "R$ 189,90" in words[1] and "R$ 420/mês" in words[2]  # each its own plans
 
 
 def test_scale_parameter_is_respected(empty_db: Callable[[], str]) -> None:
@@ -185,7 +226,8 @@ def test_phones_are_e164_and_some_lack_the_ninth_digit(generated: Generated) -> 
     assert len(present) < len(phones)  # web-widget visitors have no phone
     mismatched = scalar(url, """
         SELECT count(*) FROM contact_inboxes ci JOIN contacts ct ON ct.id = ci.contact_id
-        WHERE ci.inbox_id = 1 AND ci.source_id <> substr(ct.phone_number, 2)
+        JOIN inboxes i ON i.id = ci.inbox_id
+        WHERE i.channel_type = 'Channel::Whatsapp' AND ci.source_id <> substr(ct.phone_number, 2)
     """)  # fmt: skip
     assert mismatched == 0
 
@@ -232,7 +274,7 @@ def test_replace_empties_generated_data_first(empty_db: Callable[[], str]) -> No
     stats = generate(url, conversations=12, seed=4, end=END, replace=True)
     assert stats.conversations == 12
     assert query(url, "SELECT count(*), min(display_id) FROM conversations")[0] == (12, 1)
-    assert scalar(url, "SELECT count(*) FROM accounts") == 1
+    assert scalar(url, "SELECT count(*) FROM accounts") == 2
 
 
 def test_replace_refuses_to_delete_a_real_chatwoot_database(source_url: str) -> None:
@@ -242,6 +284,29 @@ def test_replace_refuses_to_delete_a_real_chatwoot_database(source_url: str) -> 
     with pytest.raises(InputError, match="not generated by allpfit"):
         generate(source_url, conversations=5, end=END, replace=True)
     assert scalar(source_url, "SELECT count(*) FROM conversations") == 1
+
+
+def test_more_accounts_cycle_the_businesses_and_share_the_conversations(
+    empty_db: Callable[[], str],
+) -> None:
+    url = empty_db()
+    stats = generate(url, conversations=53, seed=2, end=END, days=5, accounts=5)
+    assert (stats.accounts, stats.inboxes, stats.conversations) == (5, 10, 53)
+    assert split(53, 5) == [10, 11, 10, 11, 11]
+    rows = query(url, "SELECT a.id, a.name, count(c.id) FROM accounts a "
+                 "JOIN conversations c ON c.account_id = a.id GROUP BY 1 ORDER BY 1")  # fmt: skip
+    assert rows == [(1, "AllpFit CrossFit", 10), (2, "Studio Equilíbrio Pilates", 11),
+                    (3, "AllpFit CrossFit 2", 10), (4, "Studio Equilíbrio Pilates 2", 11),
+                    (5, "AllpFit CrossFit 3", 11)]  # fmt: skip
+    one = empty_db()
+    assert generate(one, conversations=20, seed=2, end=END, accounts=1).accounts == 1
+    assert scalar(one, "SELECT count(DISTINCT account_id) FROM conversations") == 1
+
+
+@pytest.mark.parametrize("accounts", [0, 51])
+def test_out_of_range_account_count_is_refused_before_connecting(accounts: int) -> None:
+    with pytest.raises(InputError, match="makes 1 to 50"):
+        generate("postgresql://nobody@127.0.0.1:1/none", accounts=accounts)
 
 
 @pytest.mark.parametrize("conversations", [0, 1_000_001])

@@ -44,7 +44,7 @@ def test_demo_visits_have_dates_and_some_are_for_the_last_day(
     assert booked >= 20
     assert dated == booked  # every demo booking names a day the rules can read
     assert ahead == 0  # ... 0 to 7 days after booking (a booking may come a day or two late)
-    assert visits_today >= today >= 3
+    assert visits_today >= today >= 2  # SIZE is shared by two businesses: a few each
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -78,7 +78,7 @@ def test_an_unexpected_exception_is_one_line_too_with_its_traceback_in_the_log(
     def bug(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero\nsecond line")
 
-    monkeypatch.setattr(etl, "run_sync", bug)
+    monkeypatch.setattr(etl, "sync_tenant", bug)
     result = CliRunner().invoke(app, ["etl", "run"])
     assert result.exit_code == 1
     errors = lines_starting(result.stderr, "Error:")

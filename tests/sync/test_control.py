@@ -35,7 +35,7 @@ def wait_for_lock_release(local: psycopg.Connection, seconds: float = 10) -> Non
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         held = local.execute(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7300002"
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7300002"
         ).fetchone()
         if held == (0,):
             return

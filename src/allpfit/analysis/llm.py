@@ -42,9 +42,11 @@ from allpfit.analysis.names import lead_name
 from allpfit.analysis.profile import LeadProfile, ProfileInvalid, parse_profile
 from allpfit.analysis.prompt import (
     DEFAULT_TIMEZONE,
+    SYSTEM_PROMPT,
     build_messages,
     estimate_tokens,
     reask_messages,
+    system_prompt,
 )
 from allpfit.analysis.visit_date import local_day
 from allpfit.config import Settings
@@ -89,9 +91,11 @@ class LlmAnalyzer:
         limits: CallLimits | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timezone: str = DEFAULT_TIMEZONE,
+        system: str = SYSTEM_PROMPT,
     ) -> None:
         self.model = model
         self.timezone = timezone
+        self.system = system
         self.timeout = timeout
         self.policy = RetryPolicy(
             retries=max_retries,
@@ -126,6 +130,7 @@ class LlmAnalyzer:
                 settings.analysis_requests_per_minute, settings.analysis_tokens_per_minute
             ),
             timezone=settings.timezone,
+            system=system_prompt(settings.business_name, settings.business_description),
         )
 
     async def aclose(self) -> None:
@@ -133,7 +138,7 @@ class LlmAnalyzer:
 
     async def analyze(self, conversation: Conversation) -> Analysis:
         usage = Usage()
-        messages = build_messages(conversation, self.timezone)
+        messages = build_messages(conversation, self.timezone, self.system)
         answer = await self._complete(messages, usage)
         try:
             profile = self._validated(answer, conversation)

@@ -28,7 +28,7 @@ WEEKDAYS_PT = ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", 
                "sábado", "domingo")  # fmt: skip
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
-SYSTEM_PROMPT = f"""Você é um analista comercial de uma academia de ginástica (AllpFit). Você lê a \
+_SYSTEM_TEMPLATE = f"""Você é um analista comercial de {{business}}. Você lê a \
 conversa de WhatsApp entre um lead (possível aluno), o bot e os atendentes, e devolve um perfil \
 do lead em JSON.
 
@@ -66,7 +66,26 @@ objeções, recomendação para o time de vendas).
 cordial, usando o primeiro nome do lead quando conhecido, pronta para enviar pelo WhatsApp. Não \
 prometa preços, descontos ou condições que não aparecem na conversa.
 
-Escreva tudo em português do Brasil, de forma objetiva."""
+Escreva tudo em português do Brasil, de forma objetiva.{{about}}"""
+DEFAULT_BUSINESS = "uma academia de ginástica (AllpFit)"
+MAX_DESCRIPTION_CHARS = 4000
+
+
+def system_prompt(business: str = DEFAULT_BUSINESS, description: str = "") -> str:
+    """The system prompt for one business (a tenant): its name, and its own description (plans,
+    prices, opening days and hours) so that the analysis and the follow-up speak of what this
+    business really offers. Both come from the install's operator, not from a lead."""
+    about = ""
+    if description.strip():
+        about = (
+            "\n\nSOBRE O NEGÓCIO (informado pela empresa; use para a análise e para a sugestão "
+            "de follow-up, sem inventar nada além disto):\n"
+            + description.strip()[:MAX_DESCRIPTION_CHARS]
+        )
+    return _SYSTEM_TEMPLATE.format(business=business.strip() or DEFAULT_BUSINESS, about=about)
+
+
+SYSTEM_PROMPT = system_prompt()
 
 
 def when(at: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
@@ -108,15 +127,16 @@ def transcript_json(
 
 
 def build_messages(
-    conversation: Conversation, timezone: str = DEFAULT_TIMEZONE
+    conversation: Conversation, timezone: str = DEFAULT_TIMEZONE, system: str = SYSTEM_PROMPT
 ) -> list[dict[str, str]]:
-    """System prompt + one user turn holding the delimited conversation."""
+    """System prompt (`system_prompt(...)` of the business) + one user turn holding the
+    delimited conversation."""
     transcript = transcript_json(conversation, timezone=timezone)
     user = (
         "Analise a conversa a seguir e responda apenas com o objeto JSON pedido.\n"
         f"{OPEN_TAG}\n{transcript}\n{CLOSE_TAG}"
     )
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def reask_messages(

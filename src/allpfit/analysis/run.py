@@ -12,6 +12,9 @@ from code that already has one).
 - Writes: results are upserted in batches of FLUSH_EVERY, each batch in one transaction with
   the run's running totals, so an interrupted run keeps what it finished and the next run picks
   up the rest.
+- Tenants: a run is one tenant's (`tenant`, default: the default tenant). It holds the analysis
+  lock for that tenant only and reads and writes through tenant sessions, so it sees only the
+  tenant's leads; the offline analyzer dates visits in the tenant's time zone.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from allpfit.analysis.rules import RuleAnalyzer
 from allpfit.config import Settings
 from allpfit.errors import AllpfitError, ConfigError
 from allpfit.progress import Progress
+from allpfit.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +77,11 @@ def resolve_provider(settings: Settings, provider: str | None = None) -> str:
     return choice
 
 
-def make_analyzer(settings: Settings, provider: str | None = None) -> Analyzer:
+def make_analyzer(
+    settings: Settings, provider: str | None = None, tenant: Tenant | None = None
+) -> Analyzer:
     if resolve_provider(settings, provider) == "rules":
-        return RuleAnalyzer(settings.timezone)
+        return RuleAnalyzer(tenant.tz(settings) if tenant else settings.timezone)
     if settings.openai_api_key is None:
         raise ConfigError(
             "The openai analysis provider needs an API key, and OPENAI_API_KEY is not set.",
@@ -95,6 +101,7 @@ def run_analysis(
     triggered_by: str = "manual",
     progress: Progress | None = None,
     analyzer: Analyzer | None = None,
+    tenant: Tenant | None = None,
 ) -> AnalysisSummary:
     """Analyse the leads of the local database at `local_url` that need it.
 
@@ -106,12 +113,14 @@ def run_analysis(
     """
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be 0 or more, not {limit}.")
-    chosen = analyzer or make_analyzer(settings, provider)
+    chosen = analyzer or make_analyzer(settings, provider, tenant)
+    tenant_id = db.resolve_tenant(local_url, tenant).id
 
     def go() -> AnalysisSummary:
         return asyncio.run(
             _run(
                 local_url,
+                tenant_id,
                 chosen,
                 concurrency=settings.analysis_concurrency,
                 limit=limit,
@@ -131,6 +140,7 @@ def run_analysis(
 
 async def _run(
     local_url: str,
+    tenant_id: int,
     analyzer: Analyzer,
     *,
     concurrency: int,
@@ -142,7 +152,7 @@ async def _run(
     started = time.perf_counter()
     tally = store.Tally()
     try:
-        with store.ANALYSIS_RUNS.locked(local_url) as control:
+        with store.ANALYSIS_RUNS.locked(local_url, tenant_id=tenant_id) as control:
             plan = store.plan(control, reanalyze=reanalyze, limit=limit)
             with store.ANALYSIS_RUNS.recording(
                 control,
@@ -154,7 +164,14 @@ async def _run(
             ) as run:
                 try:
                     await _analyse_all(
-                        local_url, run.id, analyzer, plan.pending, concurrency, tally, progress
+                        local_url,
+                        tenant_id,
+                        run.id,
+                        analyzer,
+                        plan.pending,
+                        concurrency,
+                        tally,
+                        progress,
                     )
                 finally:  # the totals of what was done, whatever happened
                     store.update_run(control, run.id, tally)
@@ -199,6 +216,7 @@ async def _run(
 
 async def _analyse_all(
     local_url: str,
+    tenant_id: int,
     run_id: int,
     analyzer: Analyzer,
     pending: list[int],
@@ -217,7 +235,7 @@ async def _analyse_all(
     failed: list[tuple[Conversation, ConversationFailed]] = []
     counter = {"done": 0}
 
-    with db.connect(local_url) as conn:
+    with db.tenant_connection(local_url, tenant_id) as conn:
 
         def flush() -> None:
             if not done and not failed:

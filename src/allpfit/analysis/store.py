@@ -8,6 +8,10 @@ Tables (migration 0010): conversas_analytics_ai holds valid profiles only; analy
 last failure per conversation (`attempts` = runs that failed on the same content; cleared when the
 conversation is later analysed); analysis_runs one row per run, recorded by the one run ledger
 (allpfit.runs: lock, interrupted runs, start, finish, failure).
+
+Every query here runs on a tenant session (`db.tenant_connection`): row-level security shows
+and accepts only the tenant's rows, and new rows get its tenant_id by default, so no query
+names the tenant. Conflict targets lead with tenant_id, like the keys (migration 0051).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import psycopg
 
 from allpfit.analysis.analyzer import SENDERS, Analysis, Conversation, ConversationFailed, Message
 from allpfit.runs import Ledger
+from allpfit.tenants import DEFAULT_TENANT_ID
 
 ANALYSIS_LOCK = 7_300_010  # pg_advisory_lock key held for the whole of an analysis run
 ANALYSIS_RUNS = Ledger(
@@ -85,7 +90,7 @@ SELECT %(conversation_id)s, %(nome_mapeado_bot)s, %(condicao_fisica)s, %(objetiv
        %(sugestao_disparo)s, %(provider)s, %(modelo_ia)s, now(), %(content_hash)s,
        %(prompt_tokens)s, %(completion_tokens)s, %(cost_usd)s, %(run_id)s
 WHERE EXISTS (SELECT 1 FROM conversas_analytics WHERE conversation_id = %(conversation_id)s)
-ON CONFLICT (conversation_id) DO UPDATE SET
+ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
     nome_mapeado_bot = EXCLUDED.nome_mapeado_bot,
     condicao_fisica = EXCLUDED.condicao_fisica,
     objetivo = EXCLUDED.objetivo,
@@ -108,7 +113,7 @@ UPSERT_FAILURE = """
 INSERT INTO analysis_failures (conversation_id, run_id, content_hash, error_message)
 SELECT %(conversation_id)s, %(run_id)s, %(content_hash)s, %(error_message)s
 WHERE EXISTS (SELECT 1 FROM conversas_analytics WHERE conversation_id = %(conversation_id)s)
-ON CONFLICT (conversation_id) DO UPDATE SET
+ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
     attempts = CASE WHEN analysis_failures.content_hash = EXCLUDED.content_hash
                     THEN analysis_failures.attempts + 1 ELSE 1 END,
     run_id = EXCLUDED.run_id,
@@ -138,9 +143,9 @@ class Tally:
     failures: list[tuple[int, str]] = field(default_factory=list)
 
 
-def acquire_lock(conn: psycopg.Connection) -> None:
-    """Take the analysis lock on `conn` (for callers holding it outside a run)."""
-    ANALYSIS_RUNS.acquire(conn)
+def acquire_lock(conn: psycopg.Connection, tenant_id: int = DEFAULT_TENANT_ID) -> None:
+    """Take `tenant_id`'s analysis lock on `conn` (for callers holding it outside a run)."""
+    ANALYSIS_RUNS.acquire(conn, tenant_id)
 
 
 def plan(conn: psycopg.Connection, *, reanalyze: bool, limit: int | None) -> Plan:

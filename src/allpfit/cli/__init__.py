@@ -26,6 +26,8 @@ from allpfit.cli import demo as demo_cmd
 from allpfit.cli import etl as etl_cmd
 from allpfit.cli import ops as ops_cmd
 from allpfit.cli import source as source_cmd
+from allpfit.cli import tenant as tenant_cmd
+from allpfit.cli import user as user_cmd
 from allpfit.cli.state import State, err_console
 from allpfit.errors import AllpfitError
 from allpfit.ops.logs import secrets_of
@@ -129,6 +131,8 @@ app.add_typer(source_cmd.app, name="source")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(crm_cmd.app, name="crm")
 app.add_typer(dashboard_cmd.app, name="dashboard")
+app.add_typer(tenant_cmd.app, name="tenant")
+app.add_typer(user_cmd.app, name="user")
 ops_cmd.register(app)
 
 

@@ -8,10 +8,13 @@ import typer
 from rich.table import Table
 
 from allpfit import db
-from allpfit.analysis.run import AnalysisSummary, make_analyzer, run_analysis
+from allpfit.analysis.run import AnalysisSummary
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, err_console, state
+from allpfit.cli.tenant import chosen_tenants, heading, print_failure, tenant_option
 from allpfit.errors import AnalysisError
+from allpfit.ops.tenant_jobs import analyze_tenant, raise_failures, run_each
+from allpfit.tenants import Tenant
 
 
 class Provider(StrEnum):
@@ -43,29 +46,39 @@ def analyze(
     triggered_by: Trigger = typer.Option(
         Trigger.manual, "--triggered-by", help="Recorded in analysis_runs."
     ),
+    tenant: str | None = tenant_option(),
 ) -> None:
-    """Analyse new and changed lead conversations (conversion probability, goal, follow-up)."""
+    """Analyse new and changed lead conversations (conversion probability, goal, follow-up),
+    tenant by tenant, each with its own provider, model, key and monthly LLM budget."""
     settings = state(ctx).settings()
-    analyzer = make_analyzer(settings, provider.value if provider else None)
     local_url = db.prepare(settings)
-    with progress_bar({"analyze": "Analysing leads"}) as progress:
-        summary = run_analysis(
-            local_url,
-            settings,
-            limit=limit,
-            reanalyze=reanalyze,
-            triggered_by=triggered_by.value,
-            progress=progress,
-            analyzer=analyzer,
-        )
-    print_summary(summary)
-    if summary.status == "failed":
-        raise AnalysisError(
-            f"Every one of the {summary.failed} selected conversation(s) failed "
-            f"(run {summary.run_id}).",
-            hint="See the reasons above and in analysis_failures; check OPENAI_BASE_URL, "
-            "OPENAI_MODEL and the service's status, or run with --provider rules.",
-        )
+    tenants = chosen_tenants(local_url, tenant)
+
+    def job(one: Tenant) -> AnalysisSummary:
+        heading(one, tenants)
+        with progress_bar({"analyze": "Analysing leads"}) as progress:
+            summary = analyze_tenant(
+                local_url,
+                one,
+                settings,
+                provider=provider.value if provider else None,
+                limit=limit,
+                reanalyze=reanalyze,
+                triggered_by=triggered_by.value,
+                progress=progress,
+            )
+        print_summary(summary)
+        if summary.status == "failed":
+            raise AnalysisError(
+                f"Every one of the {summary.failed} selected conversation(s) failed "
+                f"(run {summary.run_id}).",
+                hint="See the reasons above and in analysis_failures; check OPENAI_BASE_URL, "
+                "OPENAI_MODEL and the service's status, or run with --provider rules.",
+            )
+        return summary
+
+    outcomes = run_each(tenants, job, settings, name="analysis", on_done=print_failure(tenants))
+    raise_failures(outcomes, name="analysis")
 
 
 def print_summary(summary: AnalysisSummary) -> None:

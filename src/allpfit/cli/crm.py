@@ -11,10 +11,23 @@ from rich.table import Table
 from allpfit import db
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, err_console, state
-from allpfit.crm.evo import sync_members
-from allpfit.crm.excel import import_file
-from allpfit.crm.match import run_match
+from allpfit.cli.tenant import (
+    chosen_tenants,
+    heading,
+    one_tenant,
+    print_failure,
+    tenant_option,
+)
+from allpfit.crm.match import MatchSummary
 from allpfit.crm.members import Reject
+from allpfit.ops.tenant_jobs import (
+    crm_sync_tenant,
+    import_tenant,
+    match_tenant,
+    raise_failures,
+    run_each,
+)
+from allpfit.tenants import Tenant, evo_configured
 
 app = typer.Typer(
     help="CRM customers (EVO API or Excel export) and the lead → customer crossmatch.",
@@ -42,27 +55,40 @@ def sync(
         help="Mark customers missing from the EVO listing even when they are more than "
         "SYNC_MAX_DELETED_FRACTION of them (otherwise refused, exit 8).",
     ),
+    tenant: str | None = tenant_option(),
 ) -> None:
-    """Read every member and sale from the EVO API into crm_customers."""
+    """Read every member and sale from the EVO API into crm_customers, tenant by tenant.
+
+    Without --tenant, tenants whose customers come from spreadsheet imports (no EVO
+    credentials) are skipped."""
     settings = state(ctx).settings()
     local_url = db.prepare(settings)
-    with progress_bar(LABELS) as progress:
-        result = sync_members(
-            local_url, settings, progress=progress, allow_mass_delete=allow_mass_delete
-        )
-    table = Table(title=f"EVO sync (run {result.run_id})", show_header=False)
-    table.add_row("members read", f"{result.members_read:,}")
-    table.add_row("inserted", f"{result.inserted:,}")
-    table.add_row("updated", f"{result.updated:,}")
-    table.add_row("unchanged", f"{result.unchanged:,}")
-    table.add_row("marked missing (gone from EVO)", f"{result.marked_missing:,}")
-    table.add_row("back in EVO (mark cleared)", f"{result.returned:,}")
-    table.add_row("without a usable phone", f"{result.without_phone:,}")
-    table.add_row("sales read", f"{result.sales_read:,}")
-    table.add_row("API requests", f"{result.requests:,}")
-    table.add_row("seconds", f"{result.seconds:.1f}")
-    console.print(table)
-    _print_rejects(result.rejected, None)
+    tenants = chosen_tenants(local_url, tenant)
+    if tenant is None:
+        tenants = [t for t in tenants if evo_configured(t, settings)] or tenants[:1]
+
+    def job(one: Tenant) -> None:
+        heading(one, tenants)
+        with progress_bar(LABELS) as progress:
+            result = crm_sync_tenant(
+                local_url, one, settings, progress=progress, allow_mass_delete=allow_mass_delete
+            )
+        table = Table(title=f"EVO sync (run {result.run_id})", show_header=False)
+        table.add_row("members read", f"{result.members_read:,}")
+        table.add_row("inserted", f"{result.inserted:,}")
+        table.add_row("updated", f"{result.updated:,}")
+        table.add_row("unchanged", f"{result.unchanged:,}")
+        table.add_row("marked missing (gone from EVO)", f"{result.marked_missing:,}")
+        table.add_row("back in EVO (mark cleared)", f"{result.returned:,}")
+        table.add_row("without a usable phone", f"{result.without_phone:,}")
+        table.add_row("sales read", f"{result.sales_read:,}")
+        table.add_row("API requests", f"{result.requests:,}")
+        table.add_row("seconds", f"{result.seconds:.1f}")
+        console.print(table)
+        _print_rejects(result.rejected, None)
+
+    outcomes = run_each(tenants, job, settings, name="CRM sync", on_done=print_failure(tenants))
+    raise_failures(outcomes, name="CRM sync")
 
 
 @app.command("import")
@@ -85,15 +111,25 @@ def import_(
         help="With --replace: mark them even when they are more than SYNC_MAX_DELETED_FRACTION "
         "of the imported customers (otherwise refused, exit 8).",
     ),
+    tenant: str | None = typer.Option(
+        None,
+        "--tenant",
+        metavar="SLUG",
+        help="The tenant whose customers these are (required when the install has more "
+        "than the default tenant).",
+    ),
 ) -> None:
     """Import a CRM export; bad rows are listed and saved to a rejects CSV, never dropped."""
     settings = state(ctx).settings()
     local_url = db.prepare(settings)
+    one = one_tenant(local_url, tenant, "crm import")
+    heading(one, [one])
     with progress_bar(LABELS) as progress:
-        result = import_file(
+        result = import_tenant(
             local_url,
-            file,
+            one,
             settings,
+            file,
             sheet=sheet,
             strict=strict,
             replace=replace,
@@ -131,12 +167,24 @@ def _print_rejects(rejects: list[Reject], path: Path | None) -> None:
 
 
 @app.command("match")
-def match(ctx: typer.Context) -> None:
-    """Match conversations to customers by phone; rebuild conversas_crm_match_real."""
+def match(ctx: typer.Context, tenant: str | None = tenant_option()) -> None:
+    """Match conversations to customers by phone; rebuild conversas_crm_match_real, tenant by
+    tenant (a tenant's conversations only ever match its own customers)."""
     settings = state(ctx).settings()
     local_url = db.prepare(settings)
-    with progress_bar(LABELS) as progress:
-        result = run_match(local_url, settings, progress=progress)
+    tenants = chosen_tenants(local_url, tenant)
+
+    def job(one: Tenant) -> None:
+        heading(one, tenants)
+        with progress_bar(LABELS) as progress:
+            result = match_tenant(local_url, one, settings, progress=progress)
+        print_match(result)
+
+    outcomes = run_each(tenants, job, settings, name="CRM match", on_done=print_failure(tenants))
+    raise_failures(outcomes, name="CRM match")
+
+
+def print_match(result: MatchSummary) -> None:
     table = Table(title=f"CRM crossmatch (run {result.run_id})", show_header=False)
     table.add_row("customers", f"{result.customers:,} ({result.customers_with_phone:,} with phone)")
     table.add_row("conversations", f"{result.conversations:,}")

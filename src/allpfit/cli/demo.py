@@ -6,6 +6,7 @@ import contextlib
 import signal
 import subprocess
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -17,6 +18,9 @@ from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, state
 from allpfit.config import child_env, mask_url
 from allpfit.dashboard.opener import open_when_ready
+
+if TYPE_CHECKING:
+    from allpfit.demo.run import DemoLogin
 
 app = typer.Typer(help="Run the demo on the embedded database.", invoke_without_command=True)
 
@@ -42,8 +46,10 @@ def demo(
     port: int = typer.Option(8501, "--port", help="Dashboard port."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser tab."),
 ) -> None:
-    """Generate a demo Chatwoot, sync it, analyse the leads, match CRM sales, open the
-    dashboard: the whole product on the embedded database, nothing else touched."""
+    """Generate a demo Chatwoot of two businesses (a gym and a pilates studio, one tenant
+    each), sync it, analyse the leads, match CRM sales, create one dashboard login of each
+    role and open the dashboard: the whole product on the embedded database, nothing else
+    touched."""
     if ctx.invoked_subcommand is not None:
         return
     from allpfit.demo.run import run_demo
@@ -58,18 +64,19 @@ def demo(
             use_llm=llm,
             progress=progress,
         )
+    names = ", ".join(f"{t.name} ({t.slug}, account {t.account_id})" for t in result.tenants)
     console.print(
         f"Demo Chatwoot: {result.conversations:,} conversations "
-        f"({'generated now' if result.generated else 'reused; --regenerate for new data'})."
+        f"({'generated now' if result.generated else 'reused; --regenerate for new data'}) "
+        f"of {len(result.tenants)} businesses, each a tenant: {names}."
     )
-    rejected = ""
-    if result.members_rejected:
-        rejected = f", {result.members_rejected:,} rows rejected"
-        if result.rejects_file is not None:
-            rejected += f" (listed in {result.rejects_file})"
-    console.print(
-        f"CRM export {result.members_file}: {result.members_imported:,} members{rejected}."
-    )
+    for crm in result.crm:
+        rejected = ""
+        if crm.rejected:
+            rejected = f", {crm.rejected:,} rows rejected"
+            if crm.rejects_file is not None:
+                rejected += f" (listed in {crm.rejects_file})"
+        console.print(f"CRM export of {crm.tenant} {crm.file}: {crm.imported:,} members{rejected}.")
     print_pipeline(result.pipeline)
     if result.source_record is not None:
         console.print(
@@ -77,12 +84,16 @@ def demo(
             "`allpfit etl run`, `pipeline` and `schedule` use it with nothing configured. "
             "A SOURCE_DATABASE_URL or SOURCE_DB_HOST you set always wins."
         )
+    print_logins(result.logins)
     if not result.pipeline.ok:
         raise typer.Exit(1)
     if not dashboard:
         console.print("Dashboard skipped (--no-dashboard); `allpfit demo` opens it on this data.")
         return
-    console.print(f"Dashboard at [bold]http://127.0.0.1:{port}[/]. Ctrl+C stops the demo.")
+    console.print(
+        f"Dashboard at [bold]http://127.0.0.1:{port}[/]: log in with one of the logins above. "
+        "Ctrl+C stops the demo."
+    )
     command = streamlit_command(port, "127.0.0.1")
     env = child_env(database_url=result.local_url, data_dir=str(settings.data_dir))
     child = subprocess.Popen(command, env=env)
@@ -96,6 +107,17 @@ def demo(
         child.wait(timeout=10)
     if child.poll() is None:
         child.kill()
+
+
+def print_logins(logins: list[DemoLogin]) -> None:
+    """The demo's dashboard logins, with their passwords: shown this once (a later demo run
+    gives them new ones)."""
+    table = Table(title="Dashboard logins (passwords shown once)")
+    for column in ("role", "tenant", "e-mail", "password"):
+        table.add_column(column, no_wrap=True)
+    for login in logins:
+        table.add_row(login.role.value, login.tenant or "every tenant", login.email, login.password)
+    console.print(table)
 
 
 @app.command("generate")
@@ -112,13 +134,21 @@ def generate_command(
     replace: bool = typer.Option(
         False, "--replace", help="Delete previously generated demo data first."
     ),
+    accounts: int = typer.Option(
+        2,
+        "--accounts",
+        min=1,
+        help="Chatwoot accounts (businesses) sharing the conversations: 1 AllpFit, 2 a "
+        "pilates studio, further ones numbered copies (up to 50).",
+    ),
     database_url: str | None = typer.Option(
         None,
         "--database-url",
         help=f"Chatwoot-shaped database to fill (default: the embedded `{DEMO_SOURCE_DB}`).",
     ),
 ) -> None:
-    """Generate realistic Chatwoot data (gym leads, bot, agents) into a database."""
+    """Generate realistic Chatwoot data (a gym's and a pilates studio's leads, bots, agents)
+    into a database."""
     from allpfit.demo.generator import generate
 
     url = database_url
@@ -135,6 +165,7 @@ def generate_command(
             end=end,
             days=days,
             replace=replace,
+            accounts=accounts,
             progress=progress,
         )
     table = Table(title="Generated Chatwoot data", show_header=False)
@@ -146,6 +177,7 @@ def generate_command(
         ("CSAT answers", stats.csat_responses),
         ("reporting events", stats.reporting_events),
         ("labels applied", stats.taggings),
+        ("accounts", stats.accounts),
         ("agents", stats.agents),
         ("inboxes", stats.inboxes),
     ):

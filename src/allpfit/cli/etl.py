@@ -10,9 +10,12 @@ from rich.table import Table
 from allpfit import db
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, state
+from allpfit.cli.tenant import chosen_tenants, heading, print_failure, tenant_option
+from allpfit.ops.tenant_jobs import analyze_tenant, raise_failures, run_each, sync_tenant
 from allpfit.sync.backup import write_backup
 from allpfit.sync.purge import PurgeResult, parse_age, purge_deleted
-from allpfit.sync.run import SyncOptions, SyncResult, run_sync
+from allpfit.sync.run import SyncResult
+from allpfit.tenants import Tenant
 
 app = typer.Typer(help="Sync Chatwoot into the local analytics table.", no_args_is_help=True)
 
@@ -43,38 +46,47 @@ def run(
         "SYNC_MAX_DELETED_FRACTION of the conversations would be marked deleted (and record "
         "this Chatwoot as the one to follow).",
     ),
+    tenant: str | None = tenant_option(),
 ) -> None:
     """Incremental sync by watermark (the first run, or --full, reads everything), then the
-    lead analysis of new or changed conversations.
+    lead analysis of new or changed conversations, tenant by tenant.
 
     Conversations gone from Chatwoot are marked deleted, never removed. A run that would mark
-    too many, finds none at all, or meets another Chatwoot installation is refused (exit 8)."""
+    too many, finds none at all, or meets another Chatwoot installation is refused (exit 8).
+    One tenant's failure does not stop the others; the exit code is non-zero if any failed."""
     settings = state(ctx).settings()
     source_url = settings.source_url()
     local_url = db.prepare(settings)
-    with progress_bar() as progress:
-        result = run_sync(
-            local_url,
-            source_url,
-            mode="full" if full else "incremental",
-            triggered_by=triggered_by.value,
-            options=SyncOptions.from_settings(settings),
-            progress=progress,
-            allow_mass_delete=allow_mass_delete,
-        )
-    print_result(result)
+    tenants = chosen_tenants(local_url, tenant)
+
+    def job(one: Tenant) -> None:
+        heading(one, tenants)
+        with progress_bar() as progress:
+            result = sync_tenant(
+                local_url,
+                source_url,
+                one,
+                settings,
+                mode="full" if full else "incremental",
+                triggered_by=triggered_by.value,
+                progress=progress,
+                allow_mass_delete=allow_mass_delete,
+            )
+        print_result(result)
+        if analyze:
+            from allpfit.cli.analyze import print_summary
+
+            with progress_bar({"analyze": "Analysing leads"}) as progress:
+                summary = analyze_tenant(
+                    local_url, one, settings, triggered_by=triggered_by.value, progress=progress
+                )
+            print_summary(summary)
+
+    outcomes = run_each(tenants, job, settings, name="sync", on_done=print_failure(tenants))
     if backup:
         path = write_backup(local_url, settings.backup_dir)
         console.print(f"Backup written to {path}")
-    if analyze:
-        from allpfit.analysis.run import run_analysis
-        from allpfit.cli.analyze import print_summary
-
-        with progress_bar({"analyze": "Analysing leads"}) as progress:
-            summary = run_analysis(
-                local_url, settings, triggered_by=triggered_by.value, progress=progress
-            )
-        print_summary(summary)
+    raise_failures(outcomes, name="sync")
 
 
 def print_result(result: SyncResult) -> None:

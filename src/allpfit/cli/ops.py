@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -16,12 +18,16 @@ from allpfit import db
 from allpfit.cli.etl import Trigger
 from allpfit.cli.progress import progress_bar
 from allpfit.cli.state import console, err_console, state
+from allpfit.cli.tenant import chosen_tenants, tenant_option
+from allpfit.config import Settings
 from allpfit.errors import LocalDatabaseError
 from allpfit.ops import deploy as deploy_files
 from allpfit.ops.pipeline import PipelineResult, run_pipeline
 from allpfit.ops.schedule import run_schedule
-from allpfit.ops.status import Status, collect
+from allpfit.ops.status import Status, collect_tenants, exit_code_of
 from allpfit.redaction import first_line
+from allpfit.tenant_budget import cost_this_month
+from allpfit.tenants import Tenant
 
 STATUS_COLOUR = {"success": "green", "failed": "red", "refused": "red"}
 
@@ -50,8 +56,10 @@ def pipeline(
     allow_mass_delete: bool = typer.Option(
         False, "--allow-mass-delete", help="Let the sync mark many conversations deleted."
     ),
+    tenant: str | None = tenant_option(),
 ) -> None:
-    """Run the whole job once: sync, analysis, CRM sync and match (what the scheduler runs)."""
+    """Run the whole job once: sync, analysis, CRM sync and match (what the scheduler runs),
+    for each enabled tenant in turn. Exit 1 when any step of any tenant failed."""
     settings = state(ctx).settings()
     with progress_bar() as progress:
         result = run_pipeline(
@@ -62,6 +70,7 @@ def pipeline(
             crm=crm,
             progress=progress,
             allow_mass_delete=allow_mass_delete,
+            tenant=tenant,
         )
     print_pipeline(result)
     if not result.ok:
@@ -69,13 +78,22 @@ def pipeline(
 
 
 def print_pipeline(result: PipelineResult) -> None:
+    """One row per step of each tenant; then which tenants failed, if any."""
     table = Table(title="Pipeline")
-    for column in ("step", "result", "seconds", "detail"):
+    for column in ("tenant", "step", "result", "seconds", "detail"):
         table.add_column(column)
     for step in result.steps:
         mark = "[green]ok[/]" if step.ok else "[red]failed[/]"
-        table.add_row(step.name, mark, f"{step.seconds:.2f}", Text(step.detail))
+        table.add_row(step.tenant or "-", step.name, mark, f"{step.seconds:.2f}", Text(step.detail))
     console.print(table)
+    if not result.steps:
+        console.print("No enabled tenant: nothing ran (`allpfit tenant list`).")
+    failed = result.failed_tenants
+    if failed:
+        err_console.print(
+            Text.assemble(("Failed tenants:", "bold red"), " " + ", ".join(failed)),
+            soft_wrap=True,
+        )
 
 
 def schedule(
@@ -84,6 +102,7 @@ def schedule(
         False, "--now", help="Run one cycle immediately, then follow the timetable."
     ),
     cycles: int | None = typer.Option(None, "--cycles", min=1, help="Stop after N cycles."),
+    tenant: str | None = tenant_option(),
 ) -> None:
     """Run the pipeline every hour at SCHEDULE_MINUTE (default :02) until stopped.
 
@@ -91,17 +110,26 @@ def schedule(
     settings = state(ctx).settings()
     settings.source_url()  # fail now, not in an hour, when the source is not configured
     try:
-        db.prepare(settings)
+        local_url = db.prepare(settings)
     except LocalDatabaseError as exc:  # a server still booting: the cycles retry it
         err_console.print(
             Text.assemble(("Warning:", "yellow"), f" {first_line(exc.message)}"), soft_wrap=True
         )
+    else:
+        if tenant is not None:
+            chosen_tenants(local_url, tenant)  # an unknown or disabled tenant fails now
+    scope = f" for tenant {tenant}" if tenant else " for every enabled tenant"
     console.print(
-        f"Scheduler started: pipeline at minute {settings.schedule_minute:02d} every "
+        f"Scheduler started: pipeline{scope} at minute {settings.schedule_minute:02d} every "
         f"{settings.schedule_every_hours} h. Logs: {state(ctx).log_file}. Ctrl-C to stop."
     )
     done = run_schedule(
-        settings, cycles=cycles, run_now=now, on_cycle=print_pipeline, on_error=_cycle_failed
+        settings,
+        cycles=cycles,
+        run_now=now,
+        on_cycle=print_pipeline,
+        on_error=_cycle_failed,
+        tenant=tenant,
     )
     console.print(f"Scheduler stopped after {done} cycle(s).")
 
@@ -114,12 +142,38 @@ def _cycle_failed(message: str, retry_in: float) -> None:
     )
 
 
-def _collect(ctx: typer.Context, max_age: int | None) -> Status:
+@dataclass
+class Report:
+    """`allpfit status` / `monitor`: each selected tenant's status and month's LLM cost."""
+
+    statuses: list[Status]
+    costs: dict[int, Decimal]
+    settings: Settings
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code_of(self.statuses)
+
+
+def _collect(ctx: typer.Context, max_age: int | None, tenant: str | None = None) -> Report:
     settings = state(ctx).settings()
     local_url = db.prepare(settings)
     source_url = settings.source_url() if settings.source_configured else None
     minutes = max_age or settings.status_max_age_minutes
-    return collect(local_url, source_url=source_url, max_age=timedelta(minutes=minutes))
+    statuses = collect_tenants(
+        local_url,
+        settings,
+        source_url=source_url,
+        max_age=timedelta(minutes=minutes),
+        slug=tenant,
+    )
+    with db.connect(local_url) as conn:
+        costs = {
+            s.tenant.id: cost_this_month(conn, s.tenant.id, s.tenant.tz(settings))
+            for s in statuses
+            if s.tenant is not None
+        }
+    return Report(statuses, costs, settings)
 
 
 def status(
@@ -129,13 +183,21 @@ def status(
         "--max-age",
         help="Minutes before data counts as stale (default STATUS_MAX_AGE_MINUTES).",
     ),
+    tenant: str | None = typer.Option(
+        None,
+        "--tenant",
+        metavar="SLUG",
+        help="Show this tenant in detail (default: every enabled tenant; with several, one "
+        "summary line each).",
+    ),
 ) -> None:
-    """Last runs, freshness, table counts, analysis and CRM health.
+    """Each tenant's last sync, status, lead counts and LLM cost this month; with one tenant,
+    its last runs, freshness, table counts, analysis and CRM health.
 
-    Exit 1 when the last run of a stage (sync, analysis, CRM) failed or was refused, 6 when
-    the data is stale: usable by monitoring."""
-    report = _collect(ctx, max_age)
-    console.print(render(report))
+    Exit 1 when the last run of a stage (sync, analysis, CRM) of any tenant failed or was
+    refused, 6 when any tenant's data is stale: usable by monitoring."""
+    report = _collect(ctx, max_age, tenant)
+    console.print(render_report(report))
     if report.exit_code:
         raise typer.Exit(report.exit_code)
 
@@ -147,21 +209,79 @@ def monitor(
         None, "--iterations", min=1, help="Stop after N refreshes."
     ),
     max_age: int | None = typer.Option(None, "--max-age"),
+    tenant: str | None = typer.Option(
+        None, "--tenant", metavar="SLUG", help="Show this tenant in detail."
+    ),
 ) -> None:
     """The status screen, refreshed every --interval seconds until Ctrl-C."""
-    report = _collect(ctx, max_age)
+    report = _collect(ctx, max_age, tenant)
     count = 1
-    with Live(render(report), console=console, auto_refresh=False) as live:
+    with Live(render_report(report), console=console, auto_refresh=False) as live:
         try:
             while iterations is None or count < iterations:
                 time.sleep(interval)
-                report = _collect(ctx, max_age)
-                live.update(render(report), refresh=True)
+                report = _collect(ctx, max_age, tenant)
+                live.update(render_report(report), refresh=True)
                 count += 1
         except KeyboardInterrupt:
             pass
     if report.exit_code:
         raise typer.Exit(report.exit_code)
+
+
+def render_report(report: Report) -> Group:
+    """One tenant: the detailed screen (`render`), with its month's LLM cost. Several: the
+    tenants table, then each tenant's problems."""
+    if len(report.statuses) == 1:
+        one = report.statuses[0]
+        detail = render(one)
+        if one.tenant is None:
+            return detail
+        return Group(
+            Text(f"Tenant {one.tenant.slug} ({one.tenant.name})", style="bold"),
+            detail,
+            Text(f"LLM cost this month (US$ spent / budget): {_cost(report, one.tenant)}"),
+        )
+    table = Table(title="Tenants", caption="LLM: US dollars spent this month / budget")
+    for column in ("tenant", "last sync", "status", "conversations", "analysed", "LLM"):
+        table.add_column(
+            column, justify="right" if column in ("conversations", "analysed") else "left"
+        )
+    problems: list[Text] = []
+    for one in report.statuses:
+        figures = one.figures()
+        at, run_status = figures["last_sync_at"], figures["last_sync_status"] or "never"
+        counts = figures["counts"]
+        table.add_row(
+            Text(figures["tenant"], style="red" if one.problems else "green"),
+            f"{at:%m-%d %H:%M}" if at else "-",
+            Text(run_status, style=STATUS_COLOUR.get(run_status, "yellow")),
+            f"{counts.get('conversas_analytics', 0):,}",
+            f"{counts.get('conversas_analytics_ai', 0):,}",
+            _cost(report, one.tenant) if one.tenant is not None else "-",
+        )
+        problems += [
+            Text.assemble((f"{figures['tenant']}:", "red"), f" {problem}")
+            for problem in one.problems
+        ]
+    if not report.statuses:
+        return Group(Text("No enabled tenant (`allpfit tenant list`).", style="yellow"))
+    verdict = (
+        Text("Healthy", style="green")
+        if not problems
+        else Text.assemble(("Problems:", "red"), *(Text.assemble("\n- ", p) for p in problems))
+    )
+    hint = Text("Details of one tenant: allpfit status --tenant SLUG", style="dim")
+    return Group(table, verdict, hint)
+
+
+def _cost(report: Report, tenant: Tenant) -> str:
+    """US dollars spent this month and, when the tenant has one, `/ budget`."""
+    spent = report.costs.get(tenant.id, Decimal(0))
+    text = f"{spent:.2f}"
+    if tenant.llm_monthly_budget is not None:
+        text += f" / {tenant.llm_monthly_budget:.2f}"
+    return text
 
 
 def render(report: Status) -> Group:

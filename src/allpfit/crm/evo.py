@@ -28,6 +28,7 @@ from allpfit.crm.evo_client import EvoClient
 from allpfit.crm.members import Member, Reject
 from allpfit.crm.phones import pick
 from allpfit.progress import Progress
+from allpfit.tenants import Tenant
 
 MOBILE_TYPES = {"cellphone", "celular", "mobile", "whatsapp"}
 PHONE_TYPES = {"phone", "telefone", "telephone", "fone"}
@@ -148,23 +149,26 @@ def sync_members(
     progress: Progress | None = None,
     client: EvoClient | None = None,
     allow_mass_delete: bool = False,
+    tenant: Tenant | None = None,
 ) -> EvoSyncSummary:
-    """Read every EVO member (and sale) and bring the evo rows of crm_customers up to date.
+    """Read every EVO member (and sale) and bring `tenant`'s evo rows of crm_customers
+    (default: the default tenant's) up to date.
 
     Raises MassRemovalRefused (nothing written) when the listing lacks more than
     SYNC_MAX_DELETED_FRACTION of the stored EVO customers, unless `allow_mass_delete`."""
     started = time.perf_counter()
+    tenant_id = db.resolve_tenant(local_url, tenant).id
     own_client = client is None
     evo = client or EvoClient.from_settings(settings)
     try:
-        with store.locked_run(local_url, "evo") as (_, run_id):
+        with store.locked_run(local_url, "evo", tenant_id) as (_, run_id):
             source = EvoMemberSource(evo)
             unique = {m.external_id: m for m in source.members(progress)}
             members = list(unique.values())
             without_phone = sum(1 for m in members if not m.phone.ok)
             if progress is not None:
                 progress("store", 0, len(members))
-            with db.transaction(local_url) as conn:
+            with db.tenant_transaction(local_url, tenant_id) as conn:
                 marked, returned = store.mark_missing(
                     conn,
                     "evo",

@@ -26,7 +26,6 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from allpfit import db
@@ -36,7 +35,8 @@ from allpfit.crm.members import Member, Reject
 from allpfit.crm.phones import pick
 from allpfit.errors import InputError
 from allpfit.progress import Progress
-from allpfit.spreadsheet import write_csv
+from allpfit.spreadsheet import report_stem, write_csv
+from allpfit.tenants import Tenant
 
 HEADER_SEARCH_ROWS = 10
 Row = tuple[int, list[object]]
@@ -373,10 +373,10 @@ class ImportSummary:
     file_format: str = ""
 
 
-def write_rejects(rejects: list[Reject], report_dir: Path, stem: str) -> Path:
+def write_rejects(rejects: list[Reject], report_dir: Path, stem: str, tenant_slug: str) -> Path:
     """The rejected rows with their reason and original cells, as a CSV a person can fix
     (formula-safe: the cells are whatever the export held)."""
-    path = report_dir / f"{stem}_{datetime.now():%Y%m%d_%H%M%S}.csv"
+    path = report_stem(report_dir, stem, tenant_slug, ".csv").with_suffix(".csv")
     headers: list[str] = []
     for reject in rejects:
         headers += [h for h in reject.values if h not in headers]
@@ -394,16 +394,22 @@ def import_file(
     replace: bool = False,
     allow_mass_delete: bool = False,
     progress: Progress | None = None,
+    tenant: Tenant | None = None,
 ) -> ImportSummary:
-    """Import a CRM export into crm_customers (source 'excel'); all rows or none."""
+    """Import a CRM export into `tenant`'s crm_customers (default: the default tenant's;
+    source 'excel'); all rows or none."""
     started = time.perf_counter()
     path = Path(path)
-    with store.locked_run(local_url, "excel") as (_, run_id):
+    tenant = db.resolve_tenant(local_url, tenant)
+    tenant_id = tenant.id
+    with store.locked_run(local_url, "excel", tenant_id) as (_, run_id):
         source = ExcelMemberSource(path, sheet)
         members = list(source.members(progress))
         rejects_file = None
         if source.rejects:
-            rejects_file = write_rejects(source.rejects, settings.report_dir, "crm_import_rejects")
+            rejects_file = write_rejects(
+                source.rejects, settings.report_dir, "crm_import_rejects", tenant.slug
+            )
             if strict:
                 raise InputError(
                     f"{path.name}: {len(source.rejects)} row(s) rejected, so nothing was "
@@ -411,7 +417,7 @@ def import_file(
                     hint="Fix those rows in the spreadsheet and import again, or import "
                     "without --strict to load the valid rows.",
                 )
-        with db.transaction(local_url) as conn:
+        with db.tenant_transaction(local_url, tenant_id) as conn:
             inserted, updated = store.upsert_members(conn, members)
             marked = 0
             if replace:  # a full snapshot: absent customers are marked, never deleted

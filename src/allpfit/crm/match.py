@@ -22,6 +22,9 @@ A hash join on the phone match key (`phones.py`), not a scan:
 conversas_crm_match_real is rebuilt in one transaction (delete + COPY) with the run record; the
 report (CSV + XLSX) is written to `DATA_DIR/reports` inside that transaction, before success is
 recorded, so a report that cannot be written is a failed run that changed nothing.
+
+Per tenant (`tenant`, default: the default tenant): its lock, a tenant session (row-level
+security: only its leads, customers and matches are read, deleted and written).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from allpfit.crm import store
 from allpfit.crm.phones import Phone, normalise
 from allpfit.crm.report import write_report
 from allpfit.progress import Progress
+from allpfit.tenants import Tenant
 
 SCORES = {"exact": 1.0, "ninth_digit": 0.9, "local_number": 0.6}
 
@@ -271,11 +275,21 @@ def _row(m: Match) -> tuple[Any, ...]:
 
 
 def run_match(
-    local_url: str, settings: Settings, *, progress: Progress | None = None
+    local_url: str,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    tenant: Tenant | None = None,
 ) -> MatchSummary:
-    """Rebuild conversas_crm_match_real from conversations and customers; write the report."""
+    """Rebuild `tenant`'s conversas_crm_match_real (default: the default tenant's) from its
+    conversations and customers; write the report."""
     started = time.perf_counter()
-    with store.locked_run(local_url, "match") as (_, run_id), db.transaction(local_url) as conn:
+    tenant = db.resolve_tenant(local_url, tenant)
+    tenant_id = tenant.id
+    with (
+        store.locked_run(local_url, "match", tenant_id) as (_, run_id),
+        db.tenant_transaction(local_url, tenant_id) as conn,
+    ):
         if progress is not None:
             progress("leads", 0, None)
         leads, conversations, invalid = load_leads(conn)
@@ -294,14 +308,22 @@ def run_match(
         conn.execute(
             """DELETE FROM conversas_crm_match_real m
                USING conversas_analytics ca, crm_customers c
-               WHERE ca.conversation_id = m.conversation_id AND c.id = m.crm_customer_id
+               WHERE ca.tenant_id = m.tenant_id AND ca.conversation_id = m.conversation_id
+                 AND c.tenant_id = m.tenant_id AND c.id = m.crm_customer_id
                  AND ca.deleted_in_source_at IS NULL AND c.missing_in_source_at IS NULL"""
         )
-        with conn.cursor().copy(
-            f"COPY conversas_crm_match_real ({', '.join(MATCH_COLUMNS)}) FROM STDIN"
-        ) as copy:
+        # COPY cannot write into a table under row-level security: stage, then INSERT.
+        columns = ", ".join(MATCH_COLUMNS)
+        conn.execute(
+            f"""CREATE TEMP TABLE match_staging ON COMMIT DROP AS
+                SELECT {columns} FROM conversas_crm_match_real WITH NO DATA"""
+        )
+        with conn.cursor().copy(f"COPY match_staging ({columns}) FROM STDIN") as copy:
             for m in converted:
                 copy.write_row(_row(m))
+        conn.execute(
+            f"INSERT INTO conversas_crm_match_real ({columns}) SELECT {columns} FROM match_staging"
+        )
         by_type = Counter(m.match_type for m in converted)
         summary = MatchSummary(
             run_id=run_id,
@@ -320,7 +342,7 @@ def run_match(
         # The report before the success record: a report that cannot be written (full disk,
         # unwritable DATA_DIR) fails the run and rolls the table back, never "success, no file".
         summary.report_csv, summary.report_xlsx = write_report(
-            settings.report_dir, summary, converted, ambiguous
+            settings.report_dir, summary, converted, ambiguous, tenant.slug
         )
         store.finish_success(
             conn,

@@ -9,11 +9,10 @@ written by `allpfit.spreadsheet`, so a customer named `=HYPERLINK(...)` is text,
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from allpfit.spreadsheet import write_csv, write_xlsx
+from allpfit.spreadsheet import report_stem, write_csv, write_xlsx
 
 if TYPE_CHECKING:
     from allpfit.crm.match import Ambiguous, Match, MatchSummary
@@ -102,13 +101,14 @@ def write_report(
     summary: MatchSummary,
     conversions: list[Match],
     ambiguous: list[Ambiguous],
+    tenant_slug: str = "default",
 ) -> tuple[Path, Path]:
     """Write the CSV and the XLSX (formula-safe, complete or absent); return their paths.
 
     If the workbook cannot be written, the CSV just written is removed too, so a failed run
     leaves no report that looks like a successful one.
     """
-    stem = report_dir / f"crm_match_{datetime.now():%Y%m%d_%H%M%S}"
+    stem = report_stem(report_dir, "crm_match", tenant_slug, ".csv", ".xlsx")
     csv_path, xlsx_path = stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
     rows = conversion_rows(conversions)
     write_csv(csv_path, CONVERSION_HEADERS, rows)

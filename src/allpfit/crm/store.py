@@ -7,6 +7,10 @@ customers absent from a later full listing are marked (`mark_missing`), never de
 its own autocommit connection, finished by the data transaction on success (both commit or
 neither), or marked 'failed' with the error otherwise, by the one run ledger (allpfit.runs).
 The status screen reads that table.
+
+Per tenant: each run holds the CRM lock of its tenant only and works on a tenant session
+(row-level security, migration 0051), so customers are upserted by (tenant, source,
+external_id) and a listing only ever marks its own tenant's customers.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import psycopg
 from allpfit.crm.members import Member, Source
 from allpfit.runs import Ledger
 from allpfit.safety import check_removal
+from allpfit.tenants import DEFAULT_TENANT_ID
 
 CRM_LOCK = 7_300_020  # pg_advisory_lock key held by every crm run
 CRM_RUNS = Ledger(
@@ -44,15 +49,17 @@ COLUMNS = (
 
 
 @contextmanager
-def locked_run(local_url: str, kind: str) -> Iterator[tuple[psycopg.Connection, int]]:
-    """Hold the CRM lock and a 'running' crm_sync_runs row for the duration of a run.
+def locked_run(
+    local_url: str, kind: str, tenant_id: int = DEFAULT_TENANT_ID
+) -> Iterator[tuple[psycopg.Connection, int]]:
+    """Hold `tenant_id`'s CRM lock and a 'running' crm_sync_runs row for the duration of a run.
 
     Yields (autocommit control connection, run id). An exception marks the run 'failed' (or
     'interrupted', 'refused') with its message and propagates, a database error as a
     LocalDatabaseError; success must be recorded by the caller with `finish_success` inside its
     data transaction.
     """
-    with CRM_RUNS.run(local_url, kind=kind) as run:
+    with CRM_RUNS.run(local_url, tenant_id=tenant_id, kind=kind) as run:
         yield run.conn, run.id
 
 
@@ -110,7 +117,7 @@ def upsert_members(conn: psycopg.Connection, members: Iterable[Member]) -> tuple
         f"""INSERT INTO crm_customers ({cols})
             SELECT DISTINCT ON (source, external_id) {cols} FROM crm_staging
             ORDER BY source, external_id, seq DESC
-            ON CONFLICT (source, external_id) DO UPDATE SET {updates}, updated_at = now()
+            ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET {updates}, updated_at = now()
             WHERE {changed}
             RETURNING (xmax = 0) AS inserted"""
     ).fetchall()

@@ -25,9 +25,11 @@ import streamlit as st
 from allpfit import db
 from allpfit.config import Settings, mask_url
 from allpfit.dashboard import queries
+from allpfit.dashboard.access import require_export
 from allpfit.dashboard.queries import DailyResults, Funnel, LeadFilters, OverviewKpis, Page
 from allpfit.dashboard.tables import write_leads_csv
 from allpfit.errors import LocalDatabaseError, MigrationPermissionError
+from allpfit.users import User, masks_phones
 
 CACHE_SECONDS = 300
 CONNECT_TIMEOUT = 10  # seconds; an unreachable host must not hang the page
@@ -59,8 +61,34 @@ def database_url(key: str, _settings: Settings) -> str:
 
 
 @contextmanager
-def connect(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
-    """A short-lived connection; a database that goes away becomes a LocalDatabaseError."""
+def connect(url: str, tenant_id: int, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
+    """A short-lived connection that sees only `tenant_id`'s rows; a database that goes away
+    becomes a LocalDatabaseError. Every page query goes through here, never through
+    `connect_owner`, so a query written without a tenant filter still shows one tenant: the
+    session takes the role allpfit_reader (not the tables' owner: row-level security applies)
+    and names the tenant (`db.tenant_connection`)."""
+    try:
+        with db.tenant_connection(
+            url,
+            tenant_id,
+            role="reader",
+            autocommit=autocommit,
+            connect_timeout=CONNECT_TIMEOUT,
+            options=STATEMENT_TIMEOUT,
+        ) as conn:
+            yield conn
+    except psycopg.OperationalError as exc:
+        raise LocalDatabaseError(
+            f"Lost the local analytics database at {mask_url(url)}: {str(exc).strip()}",
+            hint="Check that PostgreSQL is running, then refresh.",
+        ) from None
+
+
+@contextmanager
+def connect_owner(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Connection]:
+    """A short-lived connection as the configured (owner) user, for cross-tenant work that
+    names tenant_id explicitly: the tenant list, the admin page, login throttling, users,
+    sessions and the audit log. Never for a page's lead data (that is `connect`)."""
     try:
         with db.connect(
             url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT, options=STATEMENT_TIMEOUT
@@ -79,67 +107,82 @@ def clear() -> None:
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def overview_kpis(url: str, start: date, end: date) -> OverviewKpis:
-    with connect(url) as conn:
+def overview_kpis(url: str, tenant_id: int, start: date, end: date) -> OverviewKpis:
+    with connect(url, tenant_id) as conn:
         return queries.overview_kpis(conn, start, end)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def daily_results(url: str, today: date) -> DailyResults:
-    with connect(url) as conn:
+def daily_results(url: str, tenant_id: int, today: date) -> DailyResults:
+    with connect(url, tenant_id) as conn:
         return queries.daily_results(conn, today)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def leads_per_day(url: str, start: date, end: date) -> pd.DataFrame:
-    with connect(url) as conn:
+def leads_per_day(url: str, tenant_id: int, start: date, end: date) -> pd.DataFrame:
+    with connect(url, tenant_id) as conn:
         return queries.leads_per_day(conn, start, end)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def conversations_by_period(url: str, start: date, end: date) -> pd.DataFrame:
-    with connect(url) as conn:
+def conversations_by_period(url: str, tenant_id: int, start: date, end: date) -> pd.DataFrame:
+    with connect(url, tenant_id) as conn:
         return queries.conversations_by_period(conn, start, end)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def funnel(url: str, start: date, end: date) -> Funnel:
-    with connect(url) as conn:
+def funnel(url: str, tenant_id: int, start: date, end: date) -> Funnel:
+    with connect(url, tenant_id) as conn:
         return queries.funnel(conn, start, end)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def conversion_by_score(url: str, start: date, end: date) -> pd.DataFrame:
-    with connect(url) as conn:
+def conversion_by_score(url: str, tenant_id: int, start: date, end: date) -> pd.DataFrame:
+    with connect(url, tenant_id) as conn:
         return queries.conversion_by_score(conn, start, end)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def conversions_summary(url: str, start: date, end: date) -> tuple[int, float | None, float | None]:
-    with connect(url) as conn:
+def conversions_summary(
+    url: str, tenant_id: int, start: date, end: date
+) -> tuple[int, float | None, float | None]:
+    with connect(url, tenant_id) as conn:
         return queries.conversions_summary(conn, start, end)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def conversions_page(url: str, start: date, end: date, page: int) -> Page:
-    with connect(url) as conn:
+def conversions_page(url: str, tenant_id: int, start: date, end: date, page: int) -> Page:
+    with connect(url, tenant_id) as conn:
         return queries.conversions_page(conn, start, end, page)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def leads_page(url: str, filters: LeadFilters, page: int) -> Page:
-    with connect(url) as conn:
+def leads_page(url: str, tenant_id: int, filters: LeadFilters, page: int) -> Page:
+    with connect(url, tenant_id) as conn:
         return queries.leads_page(conn, filters, page)
 
 
-def leads_csv(url: str, filters: LeadFilters, *, tz: str, mask_phones: bool) -> bytes:
+def leads_csv(
+    url: str,
+    user: User,
+    tenant_id: int,
+    filters: LeadFilters,
+    *,
+    tz: str,
+    mask_phones: bool,
+) -> bytes:
     """The filtered lead set as CSV bytes, built only when the user clicks download.
+
+    Refused (AccessDenied) for a role that may not export or a tenant the user may not see:
+    the page draws no button for them, and this check holds even if something calls it
+    anyway. A role that masks phones gets them masked whatever `mask_phones` says.
 
     Rows stream from a server-side cursor in chunks of 2,000 and are written as they come, so
     the set never exists as one DataFrame. The finished file is held as bytes: Streamlit's
     download API needs bytes (it reads any file object it is given into memory anyway).
     """
+    require_export(user, tenant_id)
     out = io.BytesIO()
-    with connect(url, autocommit=False) as conn:
-        write_leads_csv(conn, filters, out, tz=tz, mask_phones=mask_phones)
+    with connect(url, tenant_id, autocommit=False) as conn:
+        write_leads_csv(conn, filters, out, tz=tz, mask_phones=mask_phones or masks_phones(user))
     return out.getvalue()

@@ -19,10 +19,13 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from allpfit.config import Settings, load_settings
-from allpfit.dashboard import data, queries, texts
+from allpfit.dashboard import data, pipeline_runner, queries, texts
+from allpfit.dashboard.access import AccessDenied, current_tenant, require_sync
 from allpfit.errors import AllpfitError
 from allpfit.ops.logs import secrets_of
 from allpfit.redaction import redact
+from allpfit.tenants import Tenant, list_tenants
+from allpfit.users import User, audit, can_trigger_sync, masks_phones, sees_all_tenants
 
 DEFAULT_DAYS = 30
 VIEW_KEY = "_allpfit_view"
@@ -31,18 +34,23 @@ PERIOD_KEY = "_allpfit_period"  # the chosen period, kept while a page without o
 # web font or an image from the internet, which fails offline.
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 TEXT_LIMIT = 200  # characters kept of a free-text filter (a search box or a URL parameter)
+TENANT_PARAM = "empresa"  # an admin's chosen tenant in the link; ignored for everybody else
+TENANT_KEY = "f_empresa"
+STATUS_SECONDS = 5  # how often a running sync's status redraws itself
 
 
 @dataclass(frozen=True)
 class View:
-    """The state a page renders: where the data is, which period, how to show it."""
+    """The state a page renders: whose data, where it is, which period, how to show it."""
 
     url: str
+    tenant_id: int
     tz: str
     start: date
     end: date
     today: date
     mask_phones: bool
+    user: User
 
 
 def stop_with_error(
@@ -137,16 +145,148 @@ class _Frame:
     slot the period filter goes into, and the notice for a link that asked too much."""
 
     url: str
+    tenant_id: int
     tz: str
     today: date
     mask_phones: bool
+    user: User
     slot: Any
     asked: str | None
 
 
-def render(settings: Settings, url: str, user: str | None) -> None:
+def tenants_of(url: str, user: User) -> list[Tenant]:
+    """The enabled tenants `user` may pick from: every one for an admin (read on the owner
+    connection), else the user's own, read through their tenant's connection, whose policy
+    shows no other tenant's row."""
+    if sees_all_tenants(user):
+        with data.connect_owner(url) as conn:
+            return list_tenants(conn)
+    if user.tenant_id is None:
+        return []
+    with data.connect(url, user.tenant_id) as conn:
+        return [t for t in list_tenants(conn) if t.id == user.tenant_id]
+
+
+def _choose_tenant(user: User, tenants: list[Tenant]) -> Tenant:
+    """This run's tenant (see `access.current_tenant`); an admin gets the "Empresa" switcher,
+    everybody else a caption naming their own tenant, whatever the link says."""
+    if sees_all_tenants(user) and tenants:
+        slugs = [t.slug for t in tenants]
+        names = {t.slug: t.name for t in tenants}
+        if st.session_state.get(TENANT_KEY) not in slugs:
+            asked = st.query_params.get(TENANT_PARAM)
+            st.session_state[TENANT_KEY] = asked if asked in slugs else slugs[0]
+        st.selectbox(
+            texts.TENANT,
+            options=slugs,
+            format_func=lambda slug: names.get(slug, slug),
+            key=TENANT_KEY,
+            help=texts.TENANT_HELP,
+        )
+    tenant = current_tenant(user, tenants, st.session_state.get(TENANT_KEY))
+    if tenant is None:
+        if sees_all_tenants(user):
+            stop_with_error(texts.NO_TENANTS, None, texts.NO_TENANTS_HINT)
+        stop_with_error(texts.TENANT_UNAVAILABLE, None, texts.TENANT_UNAVAILABLE_HINT)
+    if sees_all_tenants(user):
+        st.query_params[TENANT_PARAM] = tenant.slug
+    else:
+        if TENANT_PARAM in st.query_params:
+            del st.query_params[TENANT_PARAM]
+        if user.via == "user":  # an install with users may serve several businesses
+            st.caption(texts.TENANT_SHOWN.format(name=tenant.name))
+    return tenant
+
+
+def start_pipeline(
+    url: str, user: User, tenant_id: int, slug: str, address: str | None
+) -> str | None:
+    """Start the tenant's pipeline in the background for `user`, audited as
+    "pipeline.start"; returns the pt-BR reason when nothing was started (else None).
+
+    The role is checked here, not only by hiding the buttons ("Sincronizar agora" in the
+    sidebar, "Rodar pipeline agora" on the admin page)."""
+    try:
+        require_sync(user, tenant_id)
+    except AccessDenied:
+        return texts.SYNC_REFUSED
+    try:
+        started = pipeline_runner.start(tenant_id, slug)
+    except OSError:
+        return texts.SYNC_START_FAILED
+    if not started:
+        return texts.SYNC_BUSY
+    with data.connect_owner(url) as conn:
+        audit(
+            conn,
+            user.label or user.via,
+            "pipeline.start",
+            slug,
+            tenant_id,
+            address=address,
+        )
+    return None
+
+
+def _start_sync(url: str, user: User, tenant_id: int, slug: str) -> None:
+    """The "Sincronizar agora" callback: keeps the refusal to show on this run."""
+    from allpfit.dashboard.login import client_address  # login imports this module
+
+    st.session_state["_sync_message"] = start_pipeline(url, user, tenant_id, slug, client_address())
+
+
+def _show_status(tenant_id: int, tz: str) -> None:
+    job = pipeline_runner.status(tenant_id)
+    if job is None:
+        return
+    if job.running:
+        st.info(texts.SYNC_RUNNING.format(time=texts.fmt_datetime(job.started_at, tz)))
+    elif job.ok:
+        st.success(texts.SYNC_DONE.format(time=texts.fmt_datetime(job.finished_at, tz)))
+    else:
+        st.error(texts.SYNC_FAILED.format(time=texts.fmt_datetime(job.finished_at, tz)))
+        if job.detail:
+            with st.expander(texts.DB_DETAILS):
+                st.code(masked_detail(RuntimeError(job.detail)), language=None)
+
+
+def sync_status(tenant_id: int, tz: str) -> None:
+    """The status of the tenant's latest dashboard-started run (nothing when there is none).
+
+    While the run is alive the status redraws itself every STATUS_SECONDS (a fragment: the
+    rest of the page does not rerun), so "em andamento" turns into its end without a click."""
+    job = pipeline_runner.status(tenant_id)
+    if job is None:
+        return
+    every = STATUS_SECONDS if job.running else None
+    st.fragment(_show_status, run_every=every)(tenant_id, tz)
+
+
+def _sync_controls(url: str, user: User, tenant: Tenant, tz: str) -> None:
+    if not can_trigger_sync(user):
+        return
+    st.button(
+        texts.SYNC_NOW,
+        key="sync_now",
+        on_click=_start_sync,
+        args=(url, user, tenant.id, tenant.slug),
+        icon=":material/sync:",
+        help=texts.SYNC_NOW_HELP,
+        width="stretch",
+    )
+    message = st.session_state.pop("_sync_message", None)
+    if message:
+        st.warning(message)
+    sync_status(tenant.id, tz)
+
+
+def render(settings: Settings, url: str, user: User) -> None:
     """Draw the shared sidebar; the page's `view()` completes it (with or without a period)."""
-    today = business_today(settings.timezone)
+    tenants = tenants_of(url, user)
+    with st.sidebar:
+        tenant = _choose_tenant(user, tenants)
+    tz = tenant.tz(settings)
+    today = business_today(tz)
     asked: str | None = None
     if "f_periodo" not in st.session_state:
         first, last, asked = _initial_period(today)
@@ -157,7 +297,10 @@ def render(settings: Settings, url: str, user: str | None) -> None:
     with st.sidebar:
         st.header(texts.FILTERS)
         slot = st.container()  # the period filter, drawn by view() for pages that use one
-        st.toggle(texts.MASK_PHONES, key="mask_phones", help=texts.MASK_PHONES_HELP)
+        if masks_phones(user):
+            st.caption(texts.MASKED_BY_ROLE)
+        else:
+            st.toggle(texts.MASK_PHONES, key="mask_phones", help=texts.MASK_PHONES_HELP)
         st.button(
             texts.REFRESH,
             key="refresh",
@@ -166,13 +309,18 @@ def render(settings: Settings, url: str, user: str | None) -> None:
             help=texts.REFRESH_HELP,
             width="stretch",
         )
-        if user:
-            st.caption(texts.LOGGED_AS.format(user=user))
+        _sync_controls(url, user, tenant, tz)
+        if user.label:
+            st.caption(texts.LOGGED_AS.format(user=user.label))
+        if user.via == "user":
+            st.caption(texts.ROLE_SHOWN.format(role=texts.ROLES[user.role.value]))
     st.session_state[VIEW_KEY] = _Frame(
         url=url,
-        tz=settings.timezone,
+        tenant_id=tenant.id,
+        tz=tz,
         today=today,
-        mask_phones=bool(st.session_state["mask_phones"]),
+        mask_phones=masks_phones(user) or bool(st.session_state["mask_phones"]),
+        user=user,
         slot=slot,
         asked=asked,
     )
@@ -237,9 +385,11 @@ def view(*, period: bool = True) -> View:
                 del st.query_params[param]
     return View(
         url=frame.url,
+        tenant_id=frame.tenant_id,
         tz=frame.tz,
         start=start,
         end=end,
         today=frame.today,
         mask_phones=frame.mask_phones,
+        user=frame.user,
     )

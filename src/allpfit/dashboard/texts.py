@@ -49,10 +49,13 @@ LOGGED_AS = "Conectado como **{user}**"
 # --- Login ---
 LOGIN_TITLE = "Entrar no painel"
 LOGIN_USER = "Usuário"
+LOGIN_EMAIL = "E-mail"
 LOGIN_PASSWORD = "Senha"
 LOGIN_BUTTON = "Entrar"
 LOGIN_FAILED = "Usuário ou senha incorretos."
 LOGIN_FAILED_PASSWORD = "Senha incorreta."
+LOGIN_FAILED_EMAIL = "E-mail ou senha incorretos."
+LOGIN_SESSION_ENDED = "Sua sessão terminou. Entre de novo para continuar."
 LOGIN_THROTTLED = "Muitas tentativas sem sucesso. Aguarde {wait} e tente de novo."
 LOGIN_UNAVAILABLE = "Não foi possível verificar o acesso agora."
 LOGIN_UNAVAILABLE_HINT = (
@@ -207,6 +210,115 @@ LEAD_COLUMNS = (
 VISIT_NO_DATE = "sem data"  # visit scheduled, day unknown (Data da Visita)
 SENDERS = {"contact": "Lead", "bot": "Bot", "agent": "Atendente"}
 CONVERSATION_TRUNCATE = 280
+EXPORT_REFUSED = "Seu perfil não permite exportar dados."
+
+# --- Tenants, roles and the manual sync (sidebar) ---
+TENANT = "Empresa"
+TENANT_HELP = "A empresa cujos dados o painel mostra. Só administradores trocam de empresa."
+TENANT_SHOWN = "Empresa: **{name}**"
+TENANT_UNAVAILABLE = "Sua empresa está desativada ou não existe mais neste painel."
+TENANT_UNAVAILABLE_HINT = "Fale com o administrador do painel."
+NO_TENANTS = "Nenhuma empresa ativa neste painel."
+NO_TENANTS_HINT = "Crie uma com `allpfit tenant add` ou reative uma com `allpfit tenant edit`."
+ROLES = {"admin": "Administrador", "manager": "Gerente", "viewer": "Visualizador"}
+ROLE_SHOWN = "Perfil: {role}"
+MASKED_BY_ROLE = "Celulares ocultos (perfil Visualizador)."
+SYNC_NOW = "Sincronizar agora"
+SYNC_NOW_HELP = (
+    "Roda agora, em segundo plano, a sincronização com o Chatwoot, a análise de IA e o CRM "
+    "desta empresa (o mesmo que a rotina de hora em hora)."
+)
+SYNC_RUNNING = "Sincronização em andamento desde {time}."
+SYNC_DONE = "Sincronização concluída às {time}. Clique em “Atualizar dados” para ver os números."
+SYNC_FAILED = "A sincronização terminou com erro às {time}."
+SYNC_BUSY = "Já há uma sincronização em andamento para esta empresa."
+SYNC_REFUSED = "Seu perfil não permite iniciar sincronizações."
+SYNC_START_FAILED = "Não foi possível iniciar a sincronização."
+
+# --- Admin page ---
+PAGE_ADMIN = "Administração"
+ADMIN_REFUSED = "Esta página é só para administradores."
+ADMIN_REFUSED_HINT = "Use o menu ao lado para voltar aos painéis da sua empresa."
+ADMIN_TENANTS = "Empresas"
+ADMIN_TENANTS_CAPTION = (
+    "Leads no mês = contatos distintos com conversa de lead criada neste mês; custo de IA = "
+    "análises iniciadas neste mês. O mês é o do fuso horário de cada empresa."
+)
+ADMIN_TENANT_COLUMNS = {
+    "empresa": "Empresa",
+    "slug": "Identificador",
+    "ativa": "Ativa",
+    "ultima_sync": "Última sincronização",
+    "situacao": "Situação",
+    "leads_mes": "Leads no mês",
+    "custo_mes": "Custo IA no mês (US$)",
+    "orcamento": "Orçamento IA mensal (US$)",
+}
+RUN_STATUSES = {
+    "running": "em andamento",
+    "success": "sucesso",
+    "failed": "falhou",
+    "interrupted": "interrompida",
+    "refused": "recusada",
+    None: "nunca sincronizada",
+}
+ADMIN_RUN_TENANT = "Empresa para sincronizar"
+ADMIN_RUN_NOW = "Rodar pipeline agora"
+ADMIN_USERS = "Usuários"
+ADMIN_USERS_TENANT = "Usuários da empresa"
+ADMIN_USERS_ALL = "Todas"
+ADMIN_USERS_EMPTY = "Nenhum usuário cadastrado."
+ADMIN_USER_COLUMNS = {
+    "email": "E-mail",
+    "papel": "Perfil",
+    "empresa": "Empresa",
+    "ativo": "Ativo",
+    "ultimo_acesso": "Último acesso",
+}
+ADMIN_ALL_TENANTS = "Todas (administrador)"
+ADMIN_ADD_USER = "Adicionar usuário"
+ADMIN_EMAIL = "E-mail"
+ADMIN_ROLE = "Perfil"
+ADMIN_ROLE_HELP = (
+    "Administrador: todas as empresas e esta página. Gerente: a própria empresa, exporta CSV e "
+    "inicia sincronizações. Visualizador: a própria empresa, celulares ocultos, sem exportação."
+)
+ADMIN_USER_TENANT = "Empresa do usuário"
+ADMIN_ADD_BUTTON = "Adicionar"
+ADMIN_USER_ADDED = (
+    "Usuário {email} criado. Senha inicial (anote agora, ela não será mostrada de novo):"
+)
+ADMIN_PICK_USER = "Usuário"
+ADMIN_DISABLE = "Desativar usuário"
+ADMIN_DISABLED = "Usuário {email} desativado; as sessões dele foram encerradas."
+ADMIN_RESET = "Gerar nova senha"
+ADMIN_RESET_DONE = "Nova senha de {email} (anote agora, ela não será mostrada de novo):"
+ADMIN_ACTION_FAILED = "Não foi possível concluir a operação."
+ADMIN_EMAIL_INVALID = "Informe um e-mail válido (nome@dominio)."
+ADMIN_EMAIL_EXISTS = "Já existe um usuário com o e-mail {email}."
+ADMIN_NOT_YOURSELF = "Você não pode desativar o próprio usuário."
+ADMIN_AUDIT = "Registro de auditoria"
+ADMIN_AUDIT_EMPTY = "Nenhum evento registrado."
+ADMIN_AUDIT_CAPTION = "Os {limit} eventos mais recentes, do mais novo para o mais antigo."
+AUDIT_ACTIONS = {
+    "login": "Entrada",
+    "login.failed": "Entrada recusada",
+    "logout": "Saída",
+    "user.add": "Usuário criado",
+    "user.disable": "Usuário desativado",
+    "user.enable": "Usuário reativado",
+    "user.reset_password": "Senha redefinida",
+    "pipeline.start": "Pipeline iniciado",
+}
+ADMIN_AUDIT_COLUMNS = {
+    "quando": "Quando",
+    "quem": "Quem",
+    "acao": "Ação",
+    "empresa": "Empresa",
+    "detalhe": "Detalhe",
+    "endereco": "Endereço",
+}
+YES_NO = ("Sim", "Não")
 
 
 def fmt_int(value: int | float | None) -> str:

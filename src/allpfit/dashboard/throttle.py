@@ -45,7 +45,8 @@ class Subject:
 
 
 def account(name: str) -> Subject:
-    """The account `name` ("" for the shared password of DASHBOARD_PASSWORD)."""
+    """The account `name`: a dashboard user's e-mail in lower case (so any spelling of it counts
+    against one account), a DASHBOARD_USERS_FILE name, or "" for the shared password."""
     return Subject(_digest(f"account:{name}"), ACCOUNT_LIMIT)
 
 

@@ -33,30 +33,46 @@ LOCAL_OFFSET = timedelta(hours=-3)  # Chatwoot stores UTC; the CRM records São 
 BAD_PHONES = ("", "n/a", "123")
 EMAIL_DOMAINS = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com.br", "uol.com.br")
 
+# %(account)s NULL = every account (a single-business Chatwoot)
 _CONTACTS = """
 SELECT ct.id, ct.name, ct.phone_number, min(c.created_at) AS first_at
 FROM contacts ct JOIN conversations c ON c.contact_id = ct.id
 WHERE ct.phone_number IS NOT NULL AND ct.phone_number <> ''
+  AND (%(account)s::int IS NULL OR ct.account_id = %(account)s::int)
 GROUP BY ct.id, ct.name, ct.phone_number
 ORDER BY ct.id
+"""
+_BOUNDS = """
+SELECT min(created_at), max(created_at) FROM conversations
+WHERE %(account)s::int IS NULL OR account_id = %(account)s::int
 """
 
 Row = tuple[str, str, str, date, datetime]  # name, phone, e-mail, registered, converted
 
 
-def write_demo_members(source_url: str, path: Path, *, seed: int = 42, share: float = 0.15) -> int:
-    """Write the member export for the Chatwoot data at `source_url`; return its row count
-    (header excluded)."""
+def write_demo_members(
+    source_url: str,
+    path: Path,
+    *,
+    account_id: int | None = None,
+    seed: int = 42,
+    share: float = 0.15,
+) -> int:
+    """Write the member export of one business (Chatwoot account `account_id`; None = every
+    account) for the Chatwoot data at `source_url`; return its row count (header excluded).
+    Each business has its own CRM: its members are its own contacts, and its walk-ins get
+    numbers of their own."""
     rng = random.Random(seed)
     rows: list[Row] = []
+    params = {"account": account_id}
     with chatwoot.connect(source_url) as conn, conn.transaction():
-        bounds = conn.execute("SELECT min(created_at), max(created_at) FROM conversations")
+        bounds = conn.execute(_BOUNDS, params)
         first_day, last_moment = bounds.fetchone() or (None, None)
         if first_day is None or last_moment is None:
             first_day = last_moment = datetime(2026, 1, 1)
         last_local = last_moment + LOCAL_OFFSET
         with conn.cursor(name="demo_members") as cur:
-            cur.execute(_CONTACTS)
+            cur.execute(_CONTACTS, params)
             for _cid, name, phone, first_at in cur:
                 if rng.random() >= share:
                     continue
@@ -65,7 +81,8 @@ def write_demo_members(source_url: str, path: Path, *, seed: int = 42, share: fl
                     rows.append(row)
     walk_ins = max(5, len(rows) // 2)
     period = (first_day + LOCAL_OFFSET, last_local)
-    rows += [_walk_in(rng, i, period) for i in range(walk_ins)]
+    first_walk_in = 1_000_000 * (account_id or 0)  # another business, other people
+    rows += [_walk_in(rng, first_walk_in + i, period) for i in range(walk_ins)]
     rng.shuffle(rows)
     bad = [_bad_row(rng, phone, period) for phone in BAD_PHONES]
     for i, row in enumerate(bad):

@@ -17,6 +17,7 @@ import json
 import math
 import random
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from allpfit.demo import phrases
 
@@ -107,6 +108,7 @@ class Dialogue:
     agent_seen: int | None = None
     csat: Csat | None = None
     touched: int = 0
+    text: ModuleType = phrases  # the business's words (demo/phrases.py, phrases_pilates.py)
 
     def __post_init__(self) -> None:
         self.t = self.touched = self.start
@@ -272,7 +274,7 @@ class Dialogue:
         rating = self.rng.choices((5, 4, 3, 2, 1), weights=(50, 25, 12, 7, 6))[0]
         feedback = None
         if self.rng.random() < 0.4:
-            feedback = self.rng.choice(phrases.CSAT_FEEDBACK[rating])
+            feedback = self.rng.choice(self.text.CSAT_FEEDBACK[rating])
         submitted = {"csat_survey_response": {"rating": rating, "feedback_message": feedback}}
         prompt.content_attributes = json.dumps({"submitted_values": submitted})
         prompt.updated_at = at

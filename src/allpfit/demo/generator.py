@@ -1,7 +1,9 @@
 """Generate a realistic Chatwoot database for the demo, the tests and the benchmarks.
 
-`generate()` writes one gym account (WhatsApp inbox with a bot, a small web-widget inbox,
-agents, teams, labels) and `conversations` lead conversations spread over `days` ending at
+`generate()` writes `accounts` Chatwoot accounts, one business each (by default two: AllpFit,
+a CrossFit gym, and Studio Equilíbrio, a pilates studio; see `demo/business.py`), each with a
+WhatsApp inbox with a bot, a small web-widget inbox, agents, teams and labels, and
+`conversations` lead conversations shared evenly among them, spread over `days` ending at
 `end`, with the messages, attachments, CSAT answers, reporting events and labels Chatwoot
 would have written for them (see docs/demo-data.md). It is:
 
@@ -13,6 +15,7 @@ would have written for them (see docs/demo-data.md). It is:
 
 from __future__ import annotations
 
+import heapq
 import random
 import time
 from collections.abc import Iterator
@@ -33,6 +36,7 @@ from allpfit.errors import InputError, SourceError
 from allpfit.progress import Progress
 
 MAX_CONVERSATIONS = 1_000_000
+MAX_ACCOUNTS = 50
 BATCH = 2_000
 # Relative chance of a conversation starting at each local hour (São Paulo): quiet at dawn,
 # peaks before work, at lunch and in the evening.
@@ -59,6 +63,7 @@ class GenerationStats:
     taggings: int = 0
     agents: int = 0
     inboxes: int = 0
+    accounts: int = 0
     seconds: float = 0.0
 
 
@@ -70,14 +75,21 @@ def generate(
     end: datetime | None = None,
     days: int = 60,
     replace: bool = False,
+    accounts: int = 2,
     progress: Progress | None = None,
 ) -> GenerationStats:
-    """Fill the Chatwoot-shaped database at `url` with generated conversations."""
+    """Fill the Chatwoot-shaped database at `url` with generated conversations, shared evenly
+    by `accounts` accounts (`split`), all of them interleaved in one time order."""
     if not 1 <= conversations <= MAX_CONVERSATIONS:
         raise InputError(
             f"Cannot generate {conversations:,} conversations: the demo makes 1 to "
             f"{MAX_CONVERSATIONS:,}.",
             hint="Pass --conversations with a number in that range.",
+        )
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        raise InputError(
+            f"Cannot generate {accounts} accounts: the demo makes 1 to {MAX_ACCOUNTS}.",
+            hint="Pass --accounts with a number in that range.",
         )
     if days < 1:
         raise InputError(f"days must be at least 1, not {days}.", hint="Use --days 1 or more.")
@@ -91,7 +103,7 @@ def generate(
         create_chatwoot_schema(conn)
         _make_room(conn, url, replace)
         indexes = drop_indexes(conn)
-        stats = _fill(conn, conversations, seed, end, days, progress)
+        stats = _fill(conn, split(conversations, accounts), seed, end, days, progress)
         if progress:
             progress("index", 0, None)
         restore_indexes(conn, indexes)
@@ -181,9 +193,20 @@ def start_times(rng: random.Random, n: int, end: int, days: int) -> Iterator[int
         yield from sorted(times)
 
 
+def split(conversations: int, accounts: int) -> list[int]:
+    """How many conversations each account gets: an even share, the remainder spread."""
+    return [
+        conversations * (k + 1) // accounts - conversations * k // accounts for k in range(accounts)
+    ]
+
+
+def _tagged(times: Iterator[int], account: int) -> Iterator[tuple[int, int]]:
+    return ((at, account) for at in times)
+
+
 def _fill(
     conn: psycopg.Connection,
-    n: int,
+    shares: list[int],
     seed: int,
     end_dt: datetime,
     days: int,
@@ -192,21 +215,29 @@ def _fill(
     rng = random.Random(seed)
     end = int((end_dt - EPOCH).total_seconds())
     base = end_dt - timedelta(days=days + 30)
-    account = acct.create_account(conn, base, seed)
+    tags: dict[str, int] = {}
+    owners = [acct.create_account(conn, k, base, seed, tags) for k in range(1, len(shares) + 1)]
     folks = people.People(rng)
     batch = Batch()
-    builder = ConversationRows(rng, account, batch)
-    pool: list[tuple[people.Contact, int]] = []
+    builder = ConversationRows(rng, batch)
+    pools: list[list[tuple[people.Contact, int]]] = [[] for _ in owners]
+    n = sum(shares)
+    # every account's start times in one time order, as they reach a shared Chatwoot
+    starts = heapq.merge(*(_tagged(start_times(rng, share, end, days), k)
+                           for k, share in enumerate(shares)))  # fmt: skip
     if progress:
         progress("generate", 0, n)
-    for number, start in enumerate(start_times(rng, n, end, days), 1):
+    for number, (start, k) in enumerate(starts, 1):
+        owner, pool = owners[k], pools[k]
         widget = rng.random() < 0.05
-        inbox = acct.WIDGET_INBOX if widget else acct.WHATSAPP_INBOX
+        inbox = owner.widget_inbox if widget else owner.whatsapp_inbox
         contact, is_new = _pick_contact(rng, folks, pool, inbox, start, widget)
         name = contact.first_name
-        d = Dialogue(rng, account.cast, start, end, has_bot=not widget, lead_name=name)
+        d = Dialogue(
+            rng, owner.cast, start, end, has_bot=not widget, lead_name=name, text=owner.text
+        )
         scripts.play(d, widget)
-        builder.conversation(number, contact, is_new, d, widget)
+        builder.conversation(owner, number, contact, is_new, d, widget)
         if d.status == RESOLVED:
             entry = (contact, d.messages[-1].at)
             if len(pool) < 20_000:
@@ -229,8 +260,9 @@ def _fill(
         csat_responses=t["csat_survey_responses"],
         reporting_events=t["reporting_events"],
         taggings=t["taggings"],
-        agents=len(account.cast.agents),
-        inboxes=2,
+        agents=sum(len(owner.cast.agents) for owner in owners),
+        inboxes=2 * len(owners),
+        accounts=len(owners),
     )
 
 

@@ -1,8 +1,9 @@
 """Brazilian Portuguese text pools for the demo Chatwoot conversations.
 
-Leads write the way people write on WhatsApp (slang, missing accents, "vc", "blz"); the bot
-is polite and scripted; agents are friendly salespeople. `{name}`, `{agent}`, `{day}` and
-`{hour}` are filled in by the dialogue builder. Only text lives here, no logic.
+These are the gym's (AllpFit CrossFit); `demo/phrases_pilates.py` has the same names for the
+demo's second business. Leads write the way people write on WhatsApp (slang, missing accents,
+"vc", "blz"); the bot is polite and scripted; agents are friendly salespeople. `{name}`,
+`{agent}`, `{day}` and `{hour}` are filled in by the dialogue builder. Only text lives here.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ LABELS = (
     ("sem_resposta", "#757575", "Parou de responder"),
     ("gympass", "#00897b", "Perguntou sobre Gympass/Wellhub"),
 )
+PARTNER_LABEL = "gympass"  # the label of a lead asking about a corporate-wellness partner
+PARTNER_WORDS = ("gympass", "wellhub")
+VISIT_HOURS = (6, 7, 8, 12, 17, 18, 19, 20)  # trial-class hours the bot offers
+WIDGET_REFERER = "https://allpfit.com.br/planos"
 
 GREETINGS = (
     "Oi", "Olá", "oi boa tarde", "Bom dia!", "boa noite", "oii", "Oi, td bem?", "opa",

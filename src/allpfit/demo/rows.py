@@ -1,4 +1,4 @@
-"""One played conversation as rows of every Chatwoot table it touches.
+"""One played conversation as rows of every Chatwoot table it touches, in its account.
 
 `ConversationRows.conversation()` turns a `Dialogue` into contact, contact_inbox,
 conversation, message, attachment, CSAT, reporting-event, tagging and participant rows, with
@@ -32,10 +32,11 @@ def ts(seconds: int | None) -> datetime | None:
 
 
 class ConversationRows:
-    """Turns one played `Dialogue` into rows of every table, with running ids."""
+    """Turns one played `Dialogue` into rows of every table, with running ids shared by all
+    accounts (Chatwoot's ids are global; only `display_id` counts per account)."""
 
-    def __init__(self, rng: random.Random, account: acct.Account, batch: Batch) -> None:
-        self.rng, self.account, self.batch = rng, account, batch
+    def __init__(self, rng: random.Random, batch: Batch) -> None:
+        self.rng, self.batch = rng, batch
         self.ids = dict.fromkeys(("message", "attachment", "csat", "event", "tagging"), 0)
 
     def _next(self, kind: str) -> int:
@@ -43,10 +44,16 @@ class ConversationRows:
         return self.ids[kind]
 
     def conversation(
-        self, cid: int, contact: people.Contact, is_new: bool, d: Dialogue, widget: bool
+        self,
+        owner: acct.Account,
+        cid: int,
+        contact: people.Contact,
+        is_new: bool,
+        d: Dialogue,
+        widget: bool,
     ) -> None:
-        add, rng = self.batch.add, self.rng
-        inbox = acct.WIDGET_INBOX if widget else acct.WHATSAPP_INBOX
+        add, rng, account = self.batch.add, self.rng, owner.id
+        inbox = owner.widget_inbox if widget else owner.whatsapp_inbox
         last = d.messages[-1].at
         if is_new:
             created = ts(contact.created_at)
@@ -57,7 +64,7 @@ class ConversationRows:
                     contact.name,
                     contact.email,
                     contact.phone,
-                    acct.ACCOUNT_ID,
+                    account,
                     created,
                     created,
                     contact.contact_type,
@@ -74,7 +81,7 @@ class ConversationRows:
                 "taggings",
                 (
                     self._next("tagging"),
-                    self.account.tag_ids[label],
+                    owner.tag_ids[label],
                     "Conversation",
                     cid,
                     "labels",
@@ -84,12 +91,12 @@ class ConversationRows:
         assignee = d.assignee.id if d.assignee else None
         if d.assignee is not None:
             first = ts(d.start)
-            add("conversation_participants", (cid, acct.ACCOUNT_ID, assignee, cid, first, first))
+            add("conversation_participants", (cid, account, assignee, cid, first, first))
         seen = ts(min(d.end, d.agent_seen + rng.randint(5, 900))) if d.agent_seen else None
         if widget:
             extra = {
                 "browser": {"browser_name": "Chrome", "platform_name": "Android"},
-                "referer": "https://allpfit.com.br/planos",
+                "referer": owner.text.WIDGET_REFERER,
                 "browser_language": "pt-BR",
                 "initiated_at": {"timestamp": ts(d.start).isoformat()},
             }
@@ -105,7 +112,7 @@ class ConversationRows:
             "conversations",
             (
                 cid,
-                acct.ACCOUNT_ID,
+                account,
                 inbox,
                 d.status,
                 assignee,
@@ -141,7 +148,7 @@ class ConversationRows:
                 (
                     mid,
                     m.content,
-                    acct.ACCOUNT_ID,
+                    account,
                     inbox,
                     cid,
                     m.message_type,
@@ -160,7 +167,7 @@ class ConversationRows:
                 ext = "ogg" if m.file_type == 1 else "jpg"
                 add(
                     "attachments",
-                    (self._next("attachment"), m.file_type, mid, acct.ACCOUNT_ID, when, when, ext),
+                    (self._next("attachment"), m.file_type, mid, account, when, when, ext),
                 )
         if d.csat is not None:
             c = d.csat
@@ -169,7 +176,7 @@ class ConversationRows:
                 "csat_survey_responses",
                 (
                     self._next("csat"),
-                    acct.ACCOUNT_ID,
+                    account,
                     cid,
                     message_ids[c.message_index],
                     c.rating,
@@ -188,7 +195,7 @@ class ConversationRows:
                     self._next("event"),
                     e.name,
                     float(e.value),
-                    acct.ACCOUNT_ID,
+                    account,
                     inbox,
                     e.user_id,
                     cid,

@@ -1,6 +1,8 @@
-"""What happens in a demo conversation: the gym-lead scripts, told through `Dialogue`.
+"""What happens in a demo conversation: the lead scripts, told through `Dialogue`.
 
-WhatsApp leads meet the bot first: greeting, name, goal, fitness level, questions (price,
+One script for every business of the demo: the words come from the business's phrase module
+(`d.text`: the gym's or the pilates studio's), the flow is the same. WhatsApp leads meet the bot
+first: greeting, name, goal, fitness level, questions (price,
 hours, location), maybe an objection, then either a trial class booked by the bot (for a day
 named as people do: "amanhã", "sexta", "dia 12") or a handoff to a human consultant. Leads
 drop out at any step; the bot closes some of those for inactivity. Human chats end resolved
@@ -13,11 +15,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from allpfit.demo import phrases
 from allpfit.demo.dialogue import LOCAL_OFFSET, RESOLVED, Dialogue, Stop
 
 RECENT = 10 * 86400
-VISIT_HOURS = (6, 7, 8, 12, 17, 18, 19, 20)
 DROP_CHANCE = 0.07
 
 
@@ -44,50 +44,48 @@ def _step(d: Dialogue) -> None:
 
 
 def _whatsapp(d: Dialogue) -> None:
-    rng = d.rng
+    rng, t = d.rng, d.text
     name = d.lead_name
-    d.lead(rng.choice(phrases.GREETINGS), gap=0)
+    d.lead(rng.choice(t.GREETINGS), gap=0)
     if rng.random() < 0.3:
-        d.lead(rng.choice(phrases.QUESTIONS["price"]), gap=rng.randint(2, 20))
+        d.lead(rng.choice(t.QUESTIONS["price"]), gap=rng.randint(2, 20))
     try:
-        d.bot(rng.choice(phrases.BOT_WELCOME))
+        d.bot(rng.choice(t.BOT_WELCOME))
         _step(d)
-        first, last = name, rng.choice(phrases.LAST_NAMES)
-        d.lead(
-            rng.choice(phrases.LEAD_NAME).format(first=first, last=last, first_lower=first.lower())
-        )
-        d.bot(rng.choice(phrases.BOT_ASK_GOAL).format(name=name))
+        first, last = name, rng.choice(t.LAST_NAMES)
+        d.lead(rng.choice(t.LEAD_NAME).format(first=first, last=last, first_lower=first.lower()))
+        d.bot(rng.choice(t.BOT_ASK_GOAL).format(name=name))
         _step(d)
-        d.lead(rng.choice(phrases.LEAD_GOAL))
-        d.bot(rng.choice(phrases.BOT_ASK_LEVEL))
+        d.lead(rng.choice(t.LEAD_GOAL))
+        d.bot(rng.choice(t.BOT_ASK_LEVEL))
         _step(d)
-        d.lead(rng.choice(phrases.LEAD_LEVEL))
+        d.lead(rng.choice(t.LEAD_LEVEL))
         if rng.random() < 0.6:
-            d.bot(rng.choice(phrases.BOT_ASK_PERIOD))
-            d.lead(rng.choice(phrases.LEAD_PERIOD))
+            d.bot(rng.choice(t.BOT_ASK_PERIOD))
+            d.lead(rng.choice(t.LEAD_PERIOD))
         topics = rng.sample(("price", "hours", "location"), rng.randint(1, 3))
         for topic in topics:
             _step(d)
-            d.lead(rng.choice(phrases.QUESTIONS[topic]))
+            d.lead(rng.choice(t.QUESTIONS[topic]))
             if rng.random() < 0.2:
-                d.lead(rng.choice(phrases.THANKS[:3]) + "?", gap=rng.randint(5, 40))
-            d.bot(rng.choice(phrases.BOT_ANSWERS[topic]))
+                d.lead(rng.choice(t.THANKS[:3]) + "?", gap=rng.randint(5, 40))
+            d.bot(rng.choice(t.BOT_ANSWERS[topic]))
             if topic == "price":
                 d.label("preco")
         if rng.random() < 0.35:
             _step(d)
-            objection = rng.choice(phrases.OBJECTIONS)
+            objection = rng.choice(t.OBJECTIONS)
             d.lead(objection)
-            d.bot(rng.choice(phrases.BOT_OBJECTION))
+            d.bot(rng.choice(t.BOT_OBJECTION))
             if any(w in objection for w in ("caro", "salgado", "barata", "desconto")):
                 d.label("objecao_preco")
         _step(d)
         if rng.random() < 0.4:
-            ask = rng.choice(phrases.HANDOFF_ASK)
+            ask = rng.choice(t.HANDOFF_ASK)
             d.lead(ask)
-            if "gympass" in ask or "wellhub" in ask:
-                d.label("gympass")
-            d.bot(rng.choice(phrases.BOT_HANDOFF))
+            if any(word in ask for word in t.PARTNER_WORDS):
+                d.label(t.PARTNER_LABEL)
+            d.bot(rng.choice(t.BOT_HANDOFF))
             d.handoff()
             _human(d)
             return
@@ -101,18 +99,18 @@ def _whatsapp(d: Dialogue) -> None:
 
 
 def _trial(d: Dialogue) -> None:
-    rng = d.rng
-    d.lead(rng.choice(phrases.QUESTIONS["trial"]))
-    d.bot(rng.choice(phrases.BOT_ANSWERS["trial"]))
+    rng, t = d.rng, d.text
+    d.lead(rng.choice(t.QUESTIONS["trial"]))
+    d.bot(rng.choice(t.BOT_ANSWERS["trial"]))
     if rng.random() < 0.75:
         lead_day, bot_day, hour = visit_day_words(d)
-        d.lead(rng.choice(phrases.SCHEDULE).format(day=lead_day, hour=hour))
-        d.bot(rng.choice(phrases.BOT_CONFIRM).format(day=bot_day, hour=hour, name=d.lead_name))
+        d.lead(rng.choice(t.SCHEDULE).format(day=lead_day, hour=hour))
+        d.bot(rng.choice(t.BOT_CONFIRM).format(day=bot_day, hour=hour, name=d.lead_name))
         d.label("aula_experimental")
         if rng.random() < 0.4:
             d.label("lead_quente")
-    d.lead(rng.choice(phrases.THANKS))
-    d.bot(rng.choice(phrases.BOT_BYE))
+    d.lead(rng.choice(t.THANKS))
+    d.bot(rng.choice(t.BOT_BYE))
     if rng.random() < 0.9:
         d.resolve(rng.uniform(10, 120))
 
@@ -125,42 +123,42 @@ def visit_day_words(d: Dialogue) -> tuple[str, str, int]:
     weekday is the next such day, 1-7 days ahead). Half of the bookings made in the six days
     before `end` are for `end`'s own day, so the demo's "Visitas para hoje" has visits today.
     """
-    rng = d.rng
+    rng, t = d.rng, d.text
     local_now = d.t + LOCAL_OFFSET
     today, hour_now = local_now // 86400, local_now // 3600 % 24
     until_end = (d.end + LOCAL_OFFSET) // 86400 - today
-    later_today = [h for h in VISIT_HOURS if h >= hour_now + 2]
+    later_today = [h for h in t.VISIT_HOURS if h >= hour_now + 2]
     if 0 <= until_end <= 6 and rng.random() < 0.5 and (until_end or later_today):
         ahead = until_end
     else:
         ahead = rng.randint(1, 7)
-    hour = rng.choice(later_today if ahead == 0 else VISIT_HOURS)
+    hour = rng.choice(later_today if ahead == 0 else t.VISIT_HOURS)
     day = date(1970, 1, 1) + timedelta(days=today + ahead)
     if ahead == 0:
-        return rng.choice(phrases.LEAD_TODAY), "hoje", hour
+        return rng.choice(t.LEAD_TODAY), "hoje", hour
     kind = rng.random()
     if ahead == 1 and kind < 0.6:
-        return rng.choice(phrases.LEAD_TOMORROW), "amanhã", hour
+        return rng.choice(t.LEAD_TOMORROW), "amanhã", hour
     if ahead == 2 and kind < 0.3:
-        return rng.choice(phrases.LEAD_DAY_AFTER), "depois de amanhã", hour
+        return rng.choice(t.LEAD_DAY_AFTER), "depois de amanhã", hour
     if kind < 0.8:
-        names = phrases.LEAD_WEEKDAYS[day.weekday()]
-        return rng.choice(names), phrases.BOT_WEEKDAYS[day.weekday()], hour
+        names = t.LEAD_WEEKDAYS[day.weekday()]
+        return rng.choice(names), t.BOT_WEEKDAYS[day.weekday()], hour
     return f"dia {day.day}", f"dia {day.day}", hour
 
 
 def _human(d: Dialogue) -> None:
-    rng = d.rng
-    d.agent(rng.choice(phrases.AGENT_HELLO).format(name=d.lead_name, agent=d.assignee.short))  # type: ignore[union-attr]
+    rng, t = d.rng, d.text
+    d.agent(rng.choice(t.AGENT_HELLO).format(name=d.lead_name, agent=d.assignee.short))  # type: ignore[union-attr]
     if rng.random() < 0.3:
-        d.note(rng.choice(phrases.PRIVATE_NOTES))
+        d.note(rng.choice(t.PRIVATE_NOTES))
     for _ in range(rng.choice((1, 2, 3, 3, 4, 4, 5, 6, 8, 10))):
-        d.lead(rng.choice(phrases.LEAD_AFTER_AGENT))
+        d.lead(rng.choice(t.LEAD_AFTER_AGENT))
         if rng.random() < 0.25:
-            d.lead(rng.choice(phrases.LEAD_AFTER_AGENT), gap=rng.randint(3, 60))
-        d.agent(rng.choice(phrases.AGENT_REPLIES))
+            d.lead(rng.choice(t.LEAD_AFTER_AGENT), gap=rng.randint(3, 60))
+        d.agent(rng.choice(t.AGENT_REPLIES))
     if rng.random() < 0.15:
-        d.note(rng.choice(phrases.PRIVATE_NOTES))
+        d.note(rng.choice(t.PRIVATE_NOTES))
     if rng.random() < 0.3:
         d.label("matriculado")
         d.label("lead_quente")
@@ -170,26 +168,26 @@ def _human(d: Dialogue) -> None:
 def _finish_human(d: Dialogue) -> None:
     """Resolve (with a CSAT survey half the time), snooze or leave open. Open and snoozed
     chats are mostly recent ones, as agents clear their queue over time."""
-    rng = d.rng
+    rng, t = d.rng, d.text
     recent = d.end - d.t < RECENT
     roll = rng.random()
     if roll < (0.3 if recent else 0.025):
-        d.agent(rng.choice(phrases.SNOOZE_AGENT))
+        d.agent(rng.choice(t.SNOOZE_AGENT))
         d.snooze()
         return
     if roll < (0.5 if recent else 0.07):
         return  # still open
-    d.agent(rng.choice(phrases.AGENT_BYE).format(name=d.lead_name))
+    d.agent(rng.choice(t.AGENT_BYE).format(name=d.lead_name))
     if rng.random() < 0.6:
-        d.lead(rng.choice(phrases.THANKS))
+        d.lead(rng.choice(t.THANKS))
     d.resolve(rng.uniform(30, 1200))
     if rng.random() < 0.55:
         d.csat_survey(answer_chance=0.6)
 
 
 def _widget(d: Dialogue) -> None:
-    rng = d.rng
-    d.lead(rng.choice(phrases.WIDGET_GREETINGS), gap=0)
+    rng, t = d.rng, d.text
+    d.lead(rng.choice(t.WIDGET_GREETINGS), gap=0)
     if rng.random() < 0.15:
         return  # nobody answered yet
     d.assign("sistema")
@@ -198,8 +196,8 @@ def _widget(d: Dialogue) -> None:
 
 def _reopen(d: Dialogue) -> None:
     """Days later the lead writes again: Chatwoot reopens the resolved conversation."""
-    rng = d.rng
-    d.lead(rng.choice(phrases.REOPEN_LEAD), gap=rng.uniform(86400, 12 * 86400))
+    rng, t = d.rng, d.text
+    d.lead(rng.choice(t.REOPEN_LEAD), gap=rng.uniform(86400, 12 * 86400))
     if d.has_bot:
         d.bot(f"Oi {d.lead_name}, que bom te ver de novo! Vou te passar para um consultor 😊")
         d.handoff()

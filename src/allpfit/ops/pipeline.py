@@ -1,4 +1,6 @@
-"""The whole hourly job: sync Chatwoot, analyse new or changed leads, refresh CRM, match.
+"""The whole hourly job: sync Chatwoot, analyse new or changed leads, refresh CRM, match,
+for each enabled tenant in turn (`allpfit.ops.tenant_jobs` gives each job its tenant's
+settings). A tenant's failing steps never stop the next tenant.
 
 Every step runs whatever an earlier one did, because none needs another's success: the
 analysis and the match work on the data already in the local database (a failed sync only
@@ -25,10 +27,13 @@ from zoneinfo import ZoneInfo
 from allpfit import db
 from allpfit.config import Settings
 from allpfit.errors import AllpfitError, AlreadyRunningError
+from allpfit.ops import tenant_jobs
 from allpfit.ops.logs import secrets_of
+from allpfit.ops.tenant_jobs import describe_failure
 from allpfit.progress import Progress
-from allpfit.redaction import first_line, redact, secrets_in
-from allpfit.sync.run import SyncOptions, run_sync
+from allpfit.redaction import secrets_in
+from allpfit.tenant_secrets import known_secrets
+from allpfit.tenants import DEFAULT_TENANT_ID, Tenant, evo_configured, select_tenants
 
 if TYPE_CHECKING:
     from allpfit.analysis.run import AnalysisSummary
@@ -45,6 +50,7 @@ class StepResult:
     seconds: float
     detail: str
     result: Any = None
+    tenant: str | None = None  # the tenant's slug
 
 
 @dataclass
@@ -54,6 +60,12 @@ class PipelineResult:
     @property
     def ok(self) -> bool:
         return all(step.ok for step in self.steps)
+
+    @property
+    def failed_tenants(self) -> list[str]:
+        """The slugs of the tenants with a failed step, in run order."""
+        failed = [step.tenant or "" for step in self.steps if not step.ok]
+        return list(dict.fromkeys(failed))
 
 
 def run_pipeline(
@@ -66,18 +78,52 @@ def run_pipeline(
     progress: Progress | None = None,
     source_url: str | None = None,
     allow_mass_delete: bool = False,
+    tenant: str | None = None,
 ) -> PipelineResult:
-    """Run sync → analysis → CRM sync (when EVO is configured) → CRM match, once.
+    """Run sync → analysis → CRM sync (when the tenant has EVO) → CRM match, once for each
+    enabled tenant in turn (or only `tenant`, a slug).
 
-    `full=None` lets the schedule decide: the scheduler's run in hour SCHEDULE_FULL_HOUR is a
-    full reload (see `nightly_full_due`)."""
+    A tenant's failing steps are its own: the next tenant runs all the same. `full=None` lets
+    the schedule decide, per tenant: the scheduler's run in hour SCHEDULE_FULL_HOUR of the
+    tenant's time zone is a full reload (see `nightly_full_due`)."""
     local_url = db.prepare(settings)
-    if full is None:
-        full = triggered_by == "scheduler" and nightly_full_due(local_url, settings)
     source = source_url or settings.source_url()
+    with db.connect(local_url) as conn:
+        tenants = select_tenants(conn, tenant)
     outcome = PipelineResult()
+    for one in tenants:
+        _run_tenant(
+            outcome,
+            one,
+            settings,
+            local_url,
+            source,
+            triggered_by=triggered_by,
+            full=full,
+            analyze=analyze,
+            crm=crm,
+            progress=progress,
+            allow_mass_delete=allow_mass_delete,
+        )
+    return outcome
 
-    secrets = secrets_of(settings) + secrets_in(source)
+
+def _run_tenant(
+    outcome: PipelineResult,
+    tenant: Tenant,
+    settings: Settings,
+    local_url: str,
+    source: str,
+    *,
+    triggered_by: str,
+    full: bool | None,
+    analyze: bool,
+    crm: bool,
+    progress: Progress | None,
+    allow_mass_delete: bool,
+) -> None:
+    """The steps of one tenant, appended to `outcome`; nothing it raises escapes."""
+    secrets = secrets_of(settings) + secrets_in(source) + known_secrets(tenant, settings)
 
     def step(name: str, action: Callable[[], Any], describe: Callable[[Any], str]) -> bool:
         started = time.perf_counter()
@@ -85,27 +131,32 @@ def run_pipeline(
             value = action()
         except Exception as exc:  # noqa: BLE001 - one step's failure must not stop the others
             seconds = time.perf_counter() - started
-            expected = isinstance(exc, AllpfitError)
-            text = exc.message if isinstance(exc, AllpfitError) else str(exc)
-            detail = first_line(redact(text, secrets)) or type(exc).__name__
-            if not expected:
-                detail = f"unexpected {type(exc).__name__}: {detail}"
-            outcome.steps.append(StepResult(name, False, seconds, detail, exc))
-            log.error("pipeline step %s failed: %s", name, text, exc_info=not expected)
+            detail = describe_failure(exc, secrets)
+            outcome.steps.append(StepResult(name, False, seconds, detail, exc, tenant.slug))
+            log.error(
+                "pipeline step %s failed for tenant %s: %s",
+                name,
+                tenant.slug,
+                detail,
+                exc_info=not isinstance(exc, AllpfitError),
+            )
             return False
         seconds = time.perf_counter() - started
-        outcome.steps.append(StepResult(name, True, seconds, describe(value), value))
-        log.info("pipeline step %s: %s", name, describe(value))
+        outcome.steps.append(StepResult(name, True, seconds, describe(value), value, tenant.slug))
+        log.info("pipeline step %s of tenant %s: %s", name, tenant.slug, describe(value))
         return True
 
+    if full is None:
+        full = triggered_by == "scheduler" and nightly_full_due(local_url, settings, tenant=tenant)
     synced = step(
         "sync",
-        lambda: run_sync(
+        lambda: tenant_jobs.sync_tenant(
             local_url,
             source,
+            tenant,
+            settings,
             mode="full" if full else "incremental",
             triggered_by=triggered_by,
-            options=SyncOptions.from_settings(settings),
             progress=progress,
             allow_mass_delete=allow_mass_delete,
         ),
@@ -115,42 +166,51 @@ def run_pipeline(
         ),
     )
     if not synced and isinstance(outcome.steps[-1].result, AlreadyRunningError):
-        return outcome  # another pipeline run holds the sync lock and does the rest
+        return  # another pipeline run holds this tenant's sync lock and does the rest
     if analyze:
-        from allpfit.analysis.run import run_analysis
-
         step(
             "analysis",
-            lambda: run_analysis(local_url, settings, triggered_by=triggered_by, progress=progress),
+            lambda: tenant_jobs.analyze_tenant(
+                local_url, tenant, settings, triggered_by=triggered_by, progress=progress
+            ),
             _describe_analysis,
         )
     if crm:
-        from allpfit.crm import evo
-        from allpfit.crm.match import run_match
-
-        if settings.evo_dns and settings.evo_api_token:
+        if evo_configured(tenant, settings):
             step(
                 "crm sync",
-                lambda: evo.sync_members(local_url, settings, progress=progress),
+                lambda: tenant_jobs.crm_sync_tenant(local_url, tenant, settings, progress=progress),
                 _describe_members,
             )
-        step("crm match", lambda: run_match(local_url, settings), _describe_match)
-    return outcome
+        step(
+            "crm match",
+            lambda: tenant_jobs.match_tenant(local_url, tenant, settings),
+            _describe_match,
+        )
 
 
-def nightly_full_due(local_url: str, settings: Settings, now: datetime | None = None) -> bool:
-    """True in hour SCHEDULE_FULL_HOUR (business time zone) unless a full reload already
-    succeeded in the last 12 hours. The nightly full reload catches what the incremental
-    overlap window cannot: writes committed long after their timestamps."""
+def nightly_full_due(
+    local_url: str,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    tenant: Tenant | None = None,
+) -> bool:
+    """True in hour SCHEDULE_FULL_HOUR (the tenant's time zone) unless a full reload of the
+    tenant (default: the default tenant) already succeeded in the last 12 hours. The nightly
+    full reload catches what the incremental overlap window cannot: writes committed long
+    after their timestamps."""
     if settings.schedule_full_hour < 0:
         return False
-    local_now = (now or datetime.now(UTC)).astimezone(ZoneInfo(settings.timezone))
+    timezone = tenant.tz(settings) if tenant is not None else settings.timezone
+    local_now = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
     if local_now.hour != settings.schedule_full_hour:
         return False
     with db.connect(local_url) as conn:
         row = conn.execute(
             """SELECT max(started_at) FROM etl_control
-               WHERE load_type = 'full' AND status = 'success'"""
+               WHERE tenant_id = %s AND load_type = 'full' AND status = 'success'""",
+            (tenant.id if tenant is not None else DEFAULT_TENANT_ID,),
         ).fetchone()
     last_full = row[0] if row else None
     return last_full is None or local_now - last_full > timedelta(hours=12)

@@ -4,10 +4,11 @@ A plain loop rather than a scheduling library: one job, one cadence, and the nex
 computed from the wall clock so a long run never shifts the timetable. SIGTERM/Ctrl-C stop it
 between cycles (and cut a wait short).
 
-It never stops on its own: a cycle whose steps fail is reported and the next one runs on time,
-and anything a cycle raises (the local database down, a bug) is caught at the loop's edge,
-logged once (traceback in the log file only) and retried after a back-off that doubles from
-`FIRST_BACKOFF` up to the cadence; the first good cycle resets it and the timetable resumes.
+It never stops on its own: a cycle whose steps fail (for one tenant or several) is reported
+and the next one runs on time, and anything a cycle raises (the local database down, a bug)
+is caught at the loop's edge, logged once (traceback in the log file only) and retried after
+a back-off that doubles from `FIRST_BACKOFF` up to the cadence; the first good cycle resets
+it and the timetable resumes.
 Only KeyboardInterrupt/SystemExit end the loop. The clock is injectable so tests drive the
 timetable and the back-off without waiting.
 """
@@ -25,7 +26,7 @@ from allpfit.config import Settings
 from allpfit.errors import AllpfitError
 from allpfit.ops.logs import secrets_of
 from allpfit.ops.pipeline import PipelineResult, run_pipeline
-from allpfit.redaction import first_line, redact
+from allpfit.ops.tenant_jobs import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +60,19 @@ def run_schedule(
     stop: threading.Event | None = None,
     on_cycle: Callable[[PipelineResult], None] | None = None,
     on_error: Callable[[str, float], None] | None = None,
+    tenant: str | None = None,
 ) -> int:
     """Loop until stopped (or `cycles` runs, failed ones included); return the number of
-    cycles run. `on_error(message, retry_in_seconds)` hears of each cycle that raised."""
+    cycles run. `on_error(message, retry_in_seconds)` hears of each cycle that raised. Each
+    cycle runs the pipeline for every enabled tenant (read again each cycle, so a tenant added
+    or disabled meanwhile is followed), or only for `tenant` (a slug)."""
     stop = stop or threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
     try:
-        return _loop(settings, cycles, run_now, clock, stop, on_cycle, on_error)
+        return _loop(settings, cycles, run_now, clock, stop, on_cycle, on_error, tenant)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -82,6 +86,7 @@ def _loop(
     stop: threading.Event,
     on_cycle: Callable[[PipelineResult], None] | None,
     on_error: Callable[[str, float], None] | None,
+    tenant: str | None = None,
 ) -> int:
     done = failures = 0
     while not stop.is_set() and (cycles is None or done < cycles):
@@ -97,7 +102,7 @@ def _loop(
         started = time.perf_counter()
         result: PipelineResult | None = None
         try:
-            result = run_pipeline(settings, triggered_by="scheduler")
+            result = run_pipeline(settings, triggered_by="scheduler", tenant=tenant)
         except Exception as exc:  # noqa: BLE001 - the loop's edge: nothing one cycle throws ends it
             failures += 1
             message = _one_line(exc, settings)
@@ -128,6 +133,4 @@ def _wait_until(when: datetime, clock: Callable[[], datetime], stop: threading.E
 
 
 def _one_line(exc: Exception, settings: Settings) -> str:
-    text = exc.message if isinstance(exc, AllpfitError) else str(exc)
-    line = first_line(redact(text, secrets_of(settings))) or type(exc).__name__
-    return line if isinstance(exc, AllpfitError) else f"unexpected {type(exc).__name__}: {line}"
+    return describe_failure(exc, secrets_of(settings))

@@ -8,10 +8,18 @@ local data lags behind Chatwoot. Health is a list of problems: empty means healt
 failed while the others went on (the pipeline runs them independently) is visible at a glance.
 Every stored error message is masked again on the way out: rows written before masking was
 complete must not show a password today.
+
+Per tenant: `collect(tenant=...)` reports one tenant through a tenant session (row-level
+security: its runs, its counts) and measures the lag against its own Chatwoot account and
+inboxes; `collect_tenants` does that for every enabled tenant (or one), each a `Status` whose
+`figures()` is the one-line summary to print. `collect()` without a tenant is the whole install
+at once, as before tenants. `tenant_counts` counts the rows of every tenant at once, as the
+owner, for tenant lists and the admin page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,9 +28,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from allpfit import db
+from allpfit.config import Settings
 from allpfit.errors import AllpfitError
 from allpfit.redaction import first_line, redact, secrets_in
 from allpfit.source import chatwoot
+from allpfit.source.queries import SCOPE, scope_params
+from allpfit.tenants import Tenant, select_tenants
 
 EXIT_FAILED = 1
 EXIT_STALE = 6
@@ -35,9 +46,14 @@ TABLES = (
     "crm_customers",
     "conversas_crm_match_real",
 )
-SOURCE_LATEST = """
-SELECT GREATEST((SELECT max(created_at) FROM messages),
-                (SELECT max(updated_at) FROM conversations)) AT TIME ZONE 'UTC'
+# Chatwoot's latest change within a tenant's scope (messages carry their account and inbox).
+SOURCE_LATEST = f"""
+SELECT GREATEST(
+    (SELECT max(m.created_at) FROM messages m
+     WHERE (%(account_id)s::integer IS NULL OR m.account_id = %(account_id)s::integer)
+       AND (cardinality(%(inbox_ids)s::integer[]) = 0
+            OR m.inbox_id = ANY(%(inbox_ids)s::integer[]))),
+    (SELECT max(c.updated_at) FROM conversations c WHERE {SCOPE})) AT TIME ZONE 'UTC'
 """
 
 
@@ -68,6 +84,24 @@ class Status:
     stages: list[Stage] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     exit_code: int = 0
+    tenant: Tenant | None = None  # None: the default tenant, as before tenants existed
+
+    def figures(self) -> dict[str, Any]:
+        """One tenant's summary as plain data (`allpfit status`, the admin page): the last
+        sync (end, status), the lag behind its Chatwoot account, row counts, problems."""
+        last = self.runs[0] if self.runs else None
+        return {
+            "tenant": self.tenant.slug if self.tenant else "default",
+            "name": self.tenant.name if self.tenant else "Default",
+            "last_sync_at": (last["finished_at"] or last["started_at"]) if last else None,
+            "last_sync_status": last["status"] if last else None,
+            "last_success_at": self.last_success["finished_at"] if self.last_success else None,
+            "lag": self.lag,
+            "counts": dict(self.counts),
+            "analysis_cost_usd_30d": self.analysis.get("cost_usd"),
+            "problems": list(self.problems),
+            "exit_code": self.exit_code,
+        }
 
     @property
     def lag(self) -> timedelta | None:
@@ -78,10 +112,24 @@ class Status:
 
 
 def collect(
-    local_url: str, *, source_url: str | None, max_age: timedelta, now: datetime | None = None
+    local_url: str,
+    *,
+    source_url: str | None,
+    max_age: timedelta,
+    now: datetime | None = None,
+    tenant: Tenant | None = None,
+    scope: tuple[int | None, Sequence[int]] = (None, ()),
 ) -> Status:
+    """The status of `tenant`, read through its tenant session; `scope` is its Chatwoot
+    account and inboxes (`Tenant.scope(settings)`) for the lag. Without a tenant: the whole
+    install, every tenant's rows together (the owner's view, as before tenants existed)."""
     now = now or datetime.now(UTC)
-    with db.connect(local_url) as conn, conn.cursor(row_factory=dict_row) as cur:
+    opened = (
+        db.connect(local_url)
+        if tenant is None
+        else db.tenant_connection(local_url, tenant.id, role="reader")
+    )
+    with opened as conn, conn.cursor(row_factory=dict_row) as cur:
         runs = cur.execute(
             """SELECT id, started_at, finished_at, triggered_by, load_type, status,
                       rows_extracted, rows_inserted, rows_updated, rows_deleted,
@@ -122,7 +170,7 @@ def collect(
     for row in [*runs, *crm]:
         if row["error_message"]:
             row["error_message"] = first_line(redact(row["error_message"], secrets))
-    status = Status(now, runs, last_success, counts, dict(analysis), crm)
+    status = Status(now, runs, last_success, counts, dict(analysis), crm, tenant=tenant)
     if runs:
         first = runs[0]
         at = first["finished_at"] or first["started_at"]
@@ -137,13 +185,58 @@ def collect(
     if source_url is not None:
         try:
             with chatwoot.connect(source_url) as source:
-                latest = source.execute(SOURCE_LATEST).fetchone()
+                latest = source.execute(SOURCE_LATEST, scope_params(*scope)).fetchone()
             status.source_latest = latest[0].replace(tzinfo=UTC) if latest and latest[0] else None
         except (AllpfitError, psycopg.Error) as exc:
             text = getattr(exc, "message", None) or str(exc)
             status.source_error = first_line(redact(text, secrets)) or type(exc).__name__
     judge(status, max_age)
     return status
+
+
+def collect_tenants(
+    local_url: str,
+    settings: Settings,
+    *,
+    source_url: str | None,
+    max_age: timedelta,
+    slug: str | None = None,
+    now: datetime | None = None,
+) -> list[Status]:
+    """`collect` for every enabled tenant (or the one named `slug`), in id order. The exit
+    code of the whole is `exit_code_of(...)`."""
+    with db.connect(local_url) as conn:
+        chosen = select_tenants(conn, slug)
+    return [
+        collect(
+            local_url,
+            source_url=source_url,
+            max_age=max_age,
+            now=now,
+            tenant=tenant,
+            scope=tenant.scope(settings),
+        )
+        for tenant in chosen
+    ]
+
+
+def exit_code_of(statuses: Sequence[Status]) -> int:
+    """1 when any tenant has a failed stage, else 6 when any is stale, else 0."""
+    codes = {s.exit_code for s in statuses}
+    return EXIT_FAILED if EXIT_FAILED in codes else max(codes, default=0)
+
+
+def tenant_counts(local_url: str) -> dict[int, dict[str, int]]:
+    """Rows of TABLES per tenant id, for every tenant at once (owner connection: cross-tenant
+    work names tenant_id). Tenants without rows are absent."""
+    counts: dict[int, dict[str, int]] = {}
+    with db.connect(local_url) as conn:
+        for table in TABLES:
+            for tenant_id, count in conn.execute(
+                f"SELECT tenant_id, count(*) FROM {table} GROUP BY tenant_id"
+            ):
+                counts.setdefault(int(tenant_id), {t: 0 for t in TABLES})[table] = int(count)
+    return counts
 
 
 def judge(status: Status, max_age: timedelta) -> None:

@@ -4,10 +4,17 @@ The same parts serve two uses. The sync runs them inline, with `scope` bound to 
 conversations it needs, so it works for a read-only user who cannot create views. An
 administrator may deploy them as views (`allpfit source deploy-views`), with the settings baked
 in as literals, for their own reports. Parameters use psycopg's `%(name)s` placeholders.
+
+Tenants: one Chatwoot may serve several businesses, one account each. Every query that selects
+conversations (extraction, change detection, the list of ids Chatwoot still has) reads only the
+tenant's scope, `SCOPE`: its account (`%(account_id)s`, NULL = every account) and inboxes
+(`%(inbox_ids)s`, empty = every inbox), so another business's conversations are never read, and
+never "deleted" from this tenant's point of view. `scope_params` builds those two parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,13 +29,24 @@ PART_VIEW = {
     "csat": "vw_conversation_csat",
 }
 
-ALL_CONVERSATIONS = "SELECT id FROM conversations"
-LISTED_CONVERSATIONS = "SELECT unnest(%(ids)s::integer[]) AS id"
-ALL_IDS = "SELECT id FROM conversations"
+# The tenant's conversations, `c` being a row of `conversations`: the one definition.
+SCOPE = (
+    "(%(account_id)s::integer IS NULL OR c.account_id = %(account_id)s::integer)"
+    " AND (cardinality(%(inbox_ids)s::integer[]) = 0 OR c.inbox_id = ANY(%(inbox_ids)s::integer[]))"
+)
+ALL_CONVERSATIONS = f"SELECT c.id FROM conversations c WHERE {SCOPE}"
+# Ids found by change detection, still checked against the scope: a conversation moved to
+# another account or inbox is never read for this tenant.
+LISTED_CONVERSATIONS = (
+    f"SELECT c.id FROM conversations c WHERE c.id = ANY(%(ids)s::integer[]) AND {SCOPE}"
+)
+ALL_IDS = ALL_CONVERSATIONS
 NAMES = """
 SELECT 'inbox' AS kind, id::bigint, name FROM inboxes
+WHERE %(account_id)s::integer IS NULL OR account_id = %(account_id)s::integer
 UNION ALL SELECT 'user', id::bigint, COALESCE(NULLIF(btrim(display_name), ''), name) FROM users
 UNION ALL SELECT 'team', id, name FROM teams
+WHERE %(account_id)s::integer IS NULL OR account_id = %(account_id)s::integer
 """
 NOW_UTC = "SELECT now() AT TIME ZONE 'UTC'"
 
@@ -51,9 +69,9 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at", "updated_at",
     ),
     "contact_inboxes": ("id", "source_id"),
-    "inboxes": ("id", "name", "channel_type"),
+    "inboxes": ("id", "account_id", "name", "channel_type"),
     "users": ("id", "name", "display_name"),
-    "teams": ("id", "name"),
+    "teams": ("id", "account_id", "name"),
     "csat_survey_responses": (
         "id", "conversation_id", "rating", "feedback_message", "created_at", "updated_at",
     ),
@@ -81,7 +99,16 @@ def extraction(scope: str) -> str:
 
 
 def changed_since() -> str:
-    return part("changed_conversations")
+    """Ids of the tenant's conversations with a source row changed since `%(since)s`."""
+    return (
+        f"SELECT c.id FROM ({part('changed_conversations')}\n) changed "
+        f"JOIN conversations c ON c.id = changed.id WHERE {SCOPE}"
+    )
+
+
+def scope_params(account_id: int | None, inbox_ids: Sequence[int]) -> dict[str, object]:
+    """The parameters of `SCOPE`: a tenant's account (None = all) and inboxes ([] = all)."""
+    return {"account_id": account_id, "inbox_ids": list(inbox_ids)}
 
 
 def view_statements(params: dict[str, Any], final_view: str) -> list[str]:
@@ -93,7 +120,8 @@ def view_statements(params: dict[str, Any], final_view: str) -> list[str]:
             text = text.replace(f"%({key})s", sql.Literal(value).as_string(None))
         return text
 
-    scope = f"scope AS ({ALL_CONVERSATIONS})"
+    params = {**scope_params(None, []), **params}
+    scope = f"scope AS ({render(ALL_CONVERSATIONS)})"
     statements = [
         f"CREATE OR REPLACE VIEW {PART_VIEW[p]} AS\nWITH {scope}\n{render(part(p))}" for p in PARTS
     ]

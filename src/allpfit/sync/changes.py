@@ -6,6 +6,10 @@ overlap window, so rows committed late with slightly older timestamps are still 
 the local table: conversations Chatwoot has and we lack (whatever their timestamps), and
 agents, inboxes and teams renamed in Chatwoot (their `updated_at` also moves on every sign-in,
 so comparing names is both exact and cheap).
+
+Everything is per tenant: the Chatwoot side reads only the tenant's scope (`scope` holds the
+parameters of `queries.SCOPE`), and the local side runs on a tenant session, whose row-level
+security shows only the tenant's rows.
 """
 
 from __future__ import annotations
@@ -28,16 +32,18 @@ WHERE (a.inbox_id IS NOT NULL AND a.inbox_name IS DISTINCT FROM i.name)
 """
 
 
-def changed_ids(source: psycopg.Connection, since: datetime) -> set[int]:
-    """Conversations with any source row changed at or after `since` (naive UTC)."""
-    rows = source.execute(queries.changed_since(), {"since": since}).fetchall()
+def changed_ids(source: psycopg.Connection, since: datetime, scope: dict[str, object]) -> set[int]:
+    """The tenant's conversations with any source row changed at or after `since` (naive UTC)."""
+    rows = source.execute(queries.changed_since(), {**scope, "since": since}).fetchall()
     return {int(r[0]) for r in rows if r[0] is not None}
 
 
-def renamed_ids(source: psycopg.Connection, local: psycopg.Connection) -> set[int]:
+def renamed_ids(
+    source: psycopg.Connection, local: psycopg.Connection, scope: dict[str, object]
+) -> set[int]:
     """Conversations whose stored inbox, agent or team name differs from Chatwoot's now."""
     local.execute("CREATE TEMP TABLE source_names (kind text, id bigint, name text) ON COMMIT DROP")
-    pipe_copy(source, queries.NAMES, {}, local, "COPY source_names FROM STDIN")
+    pipe_copy(source, queries.NAMES, scope, local, "COPY source_names FROM STDIN")
     return {int(r[0]) for r in local.execute(_DRIFT)}
 
 
@@ -64,8 +70,12 @@ def reappeared_ids(local: psycopg.Connection) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
-def copy_present_ids(source: psycopg.Connection, local: psycopg.Connection) -> None:
-    """Every conversation id Chatwoot still has, into temp table `source_ids`."""
+def copy_present_ids(
+    source: psycopg.Connection, local: psycopg.Connection, scope: dict[str, object]
+) -> None:
+    """Every conversation id Chatwoot still has in the tenant's scope, into temp table
+    `source_ids`: a conversation of another account or inbox is never missing from it in a
+    way that marks this tenant's rows deleted, nor does it count as this tenant's."""
     local.execute("CREATE TEMP TABLE source_ids (conversation_id integer) ON COMMIT DROP")
-    pipe_copy(source, queries.ALL_IDS, {}, local, "COPY source_ids FROM STDIN")
+    pipe_copy(source, queries.ALL_IDS, scope, local, "COPY source_ids FROM STDIN")
     local.execute("ANALYZE source_ids")  # the anti-joins against it get real row counts

@@ -12,6 +12,9 @@ lifted by `--allow-mass-delete`:
 - an empty source: no conversation at all while the local table has some;
 - a mass removal: more than SYNC_MAX_DELETED_FRACTION of the local rows would be marked deleted
   (the one share rule, allpfit.safety.check_removal).
+
+The identity is per tenant (one `source_identity` row each, migration 0051): the accounts and
+the first conversation within the tenant's scope.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import psycopg
 
 from allpfit.errors import MassRemovalRefused
 from allpfit.safety import check_removal
+from allpfit.source.queries import SCOPE
 from allpfit.sync.load import removal_counts
 
 FLAG = "--allow-mass-delete"
@@ -52,11 +56,17 @@ class Identity:
         return f"accounts {accounts}, first conversation #{self.first_conversation_id} of {when}"
 
 
-def read_identity(source: psycopg.Connection) -> Identity:
-    """The identity of the Chatwoot behind `source` (inside the run's snapshot)."""
-    accounts = source.execute("SELECT id FROM accounts ORDER BY id").fetchall()
+def read_identity(source: psycopg.Connection, scope: dict[str, object]) -> Identity:
+    """The identity of the Chatwoot behind `source` as the tenant of `scope` (the parameters
+    of `queries.SCOPE`) sees it, inside the run's snapshot."""
+    accounts = source.execute(
+        """SELECT id FROM accounts
+           WHERE %(account_id)s::integer IS NULL OR id = %(account_id)s::integer ORDER BY id""",
+        scope,
+    ).fetchall()
     first = source.execute(
-        "SELECT id, created_at FROM conversations ORDER BY id LIMIT 1"
+        f"SELECT c.id, c.created_at FROM conversations c WHERE {SCOPE} ORDER BY c.id LIMIT 1",
+        scope,
     ).fetchone()
     return Identity(
         account_ids=tuple(int(r[0]) for r in accounts),
@@ -81,7 +91,7 @@ def record_identity(local: psycopg.Connection, identity: Identity, run_id: int) 
         """INSERT INTO source_identity (id, account_ids, first_conversation_id,
                first_conversation_created_at, recorded_at, recorded_by_run)
            VALUES (1, %s, %s, %s, now(), %s)
-           ON CONFLICT (id) DO UPDATE SET account_ids = EXCLUDED.account_ids,
+           ON CONFLICT (tenant_id, id) DO UPDATE SET account_ids = EXCLUDED.account_ids,
                first_conversation_id = EXCLUDED.first_conversation_id,
                first_conversation_created_at = EXCLUDED.first_conversation_created_at,
                recorded_at = EXCLUDED.recorded_at, recorded_by_run = EXCLUDED.recorded_by_run""",

@@ -4,7 +4,8 @@ A sync only marks a vanished conversation (`deleted_in_source_at`); this is the 
 deletes them. Their dependants (AI profile, analysis failure, CRM match) are deleted explicitly,
 named and counted, in the same transaction: the foreign keys no longer cascade, so nothing paid
 for disappears as a side effect. It holds the sync's lock, so a sync cannot unmark a row while
-it is being purged.
+it is being purged. Per tenant, like the sync: the tenant's lock, a tenant session (row-level
+security keeps every other tenant's rows out of reach).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from psycopg import sql
 from allpfit import db
 from allpfit.errors import InputError
 from allpfit.sync.control import SYNC_RUNS
+from allpfit.tenants import Tenant
 
 # Children first: each table that references conversas_analytics(conversation_id).
 DEPENDANTS = ("conversas_crm_match_real", "analysis_failures", "conversas_analytics_ai")
@@ -49,11 +51,23 @@ def parse_age(text: str) -> timedelta:
     return age
 
 
-def purge_deleted(local_url: str, older_than: timedelta, *, dry_run: bool = False) -> PurgeResult:
-    """Delete conversations marked deleted in Chatwoot more than `older_than` ago, and their
-    dependants, in one transaction; with `dry_run`, count them and change nothing."""
+def purge_deleted(
+    local_url: str,
+    older_than: timedelta,
+    *,
+    dry_run: bool = False,
+    tenant: Tenant | None = None,
+) -> PurgeResult:
+    """Delete `tenant`'s conversations (default: the default tenant's) marked deleted in
+    Chatwoot more than `older_than` ago, and their dependants, in one transaction; with
+    `dry_run`, count them and change nothing."""
     result = PurgeResult(older_than, dry_run)
-    with SYNC_RUNS.locked(local_url), db.connect(local_url) as conn, conn.transaction():
+    tenant = db.resolve_tenant(local_url, tenant)
+    with (
+        SYNC_RUNS.locked(local_url, tenant_id=tenant.id),
+        db.tenant_connection(local_url, tenant.id) as conn,
+        conn.transaction(),
+    ):
         ids = [
             int(r[0])
             for r in conn.execute(

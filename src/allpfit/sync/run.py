@@ -9,6 +9,12 @@ lists again are unmarked, and the data, the marks, the new watermark and the aud
 one transaction. Before writing anything, the guards (sync/guards.py) refuse a different
 installation, an empty source or a mass removal, unless `allow_mass_delete`.
 
+Tenants: a run is one tenant's (`tenant`, default: the default tenant). It reads only the
+tenant's Chatwoot account and inboxes (extraction, change detection and the list of ids used to
+mark deletions), computes dates in the tenant's time zone, holds the sync lock for that tenant
+only (two tenants sync at the same time) and writes through a tenant session, so row-level
+security confines every statement to the tenant's rows.
+
 Errors: a failure of the Chatwoot connection becomes a SourceError naming Chatwoot (exit 3); a
 failure of the local database becomes a LocalDatabaseError (exit 4, through the run ledger).
 """
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -39,6 +45,7 @@ from allpfit.sync.load import (
     pipe_copy,
     restore_present,
 )
+from allpfit.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -48,29 +55,59 @@ TRIGGERS = ("manual", "scheduler", "api", "demo")
 
 @dataclass(frozen=True)
 class SyncOptions:
-    """What the extraction needs from the settings."""
+    """What the extraction needs from the settings (and the tenant).
+
+    `account_id` / `inbox_ids` / `timezone` start as the settings' (SOURCE_ACCOUNT_ID,
+    SOURCE_INBOX_IDS, TIMEZONE): the default tenant's fallbacks. `run_sync` applies its tenant
+    with `for_tenant`, so options built from the settings alone are always right."""
 
     timezone: str = "America/Sao_Paulo"
     bot_user_ids: tuple[int, ...] = ()
     null_sender_is_bot: bool = True
     overlap: timedelta = timedelta(minutes=10)
     max_deleted_fraction: float = 0.05
+    account_id: int | None = None  # None = every account
+    inbox_ids: tuple[int, ...] = ()  # () = every inbox
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SyncOptions:
-        return cls(
+    def from_settings(cls, settings: Settings, tenant: Tenant | None = None) -> SyncOptions:
+        options = cls(
             timezone=settings.timezone,
             bot_user_ids=tuple(settings.bot_sender_user_ids),
             null_sender_is_bot=settings.null_sender_is_bot,
             overlap=timedelta(minutes=settings.sync_overlap_minutes),
             max_deleted_fraction=settings.sync_max_deleted_fraction,
+            account_id=settings.source_account_id,
+            inbox_ids=tuple(settings.source_inbox_ids),
         )
+        return options if tenant is None else options.for_tenant(tenant)
+
+    def for_tenant(self, tenant: Tenant) -> SyncOptions:
+        """These options with `tenant`'s scope and time zone (`Tenant.scope` / `Tenant.tz`,
+        the one rule), these options' own values standing in for the settings."""
+        fallback = Settings.model_construct(
+            source_account_id=self.account_id,
+            source_inbox_ids=list(self.inbox_ids),
+            timezone=self.timezone,
+        )
+        account_id, inbox_ids = tenant.scope(fallback)
+        return replace(
+            self,
+            account_id=account_id,
+            inbox_ids=tuple(inbox_ids),
+            timezone=tenant.tz(fallback),
+        )
+
+    def scope(self) -> dict[str, object]:
+        """The parameters of `queries.SCOPE`."""
+        return queries.scope_params(self.account_id, self.inbox_ids)
 
     def params(self) -> dict[str, object]:
         return {
             "timezone": self.timezone,
             "bot_user_ids": list(self.bot_user_ids),
             "null_sender_is_bot": self.null_sender_is_bot,
+            **self.scope(),
         }
 
 
@@ -100,13 +137,18 @@ def run_sync(
     options: SyncOptions | None = None,
     progress: Progress | None = None,
     allow_mass_delete: bool = False,
+    tenant: Tenant | None = None,
 ) -> SyncResult:
-    """Bring conversas_analytics up to date with the Chatwoot database at `source_url`.
+    """Bring `tenant`'s rows of conversas_analytics (default: the default tenant's) up to date
+    with its account and inboxes of the Chatwoot database at `source_url`.
 
     Raises MassRemovalRefused (nothing written, run recorded 'refused') when the source looks
     wrong or empty or would mark too many rows deleted, unless `allow_mass_delete`."""
-    options = options or SyncOptions()
-    with control.SYNC_RUNS.locked(local_url, urls=(source_url,)) as control_conn:
+    tenant = db.resolve_tenant(local_url, tenant)
+    options = (options or SyncOptions()).for_tenant(tenant)
+    with control.SYNC_RUNS.locked(
+        local_url, urls=(source_url,), tenant_id=tenant.id
+    ) as control_conn:
         previous = control.last_watermark(control_conn)
         load_type: Mode = "full" if previous is None else mode
         with control.SYNC_RUNS.recording(
@@ -116,6 +158,7 @@ def run_sync(
             load_type=load_type,
         ) as run:
             result = _run(
+                tenant,
                 local_url,
                 source_url,
                 run,
@@ -125,11 +168,12 @@ def run_sync(
                 progress,
                 allow_mass_delete,
             )
-    log.info("sync run %d: %s", result.run_id, asdict(result))
+    log.info("sync run %d (tenant %s): %s", result.run_id, tenant.slug, asdict(result))
     return result
 
 
 def _run(
+    tenant: Tenant,
     local_url: str,
     source_url: str,
     run: Run,
@@ -139,7 +183,10 @@ def _run(
     progress: Progress | None,
     allow: bool,
 ) -> SyncResult:
-    with chatwoot.connect(source_url) as source, db.connect(local_url) as local:
+    with (
+        chatwoot.connect(source_url) as source,
+        db.tenant_connection(local_url, tenant.id) as local,
+    ):
         try:
             where = mask_url(source_url)
             return _load(source, local, run, load_type, previous, options, progress, allow, where)
@@ -172,6 +219,7 @@ def _load(
     where: str,
 ) -> SyncResult:
     params = options.params()
+    tenant_scope = options.scope()
     # The source's snapshot transaction ends once everything is read: a Chatwoot that goes
     # away after that cannot fail a run whose data is complete, and one that goes away before
     # fails it before the local transaction commits.
@@ -180,11 +228,11 @@ def _load(
             chatwoot.check_schema(source)
             naive_end = source.execute(queries.NOW_UTC).fetchone()[0]  # type: ignore[index]
             watermark_end = naive_end.replace(tzinfo=UTC)
-            identity = guards.read_identity(source)
+            identity = guards.read_identity(source, tenant_scope)
             record = guards.check_installation(
                 source, guards.recorded_identity(local), identity, where=where, allow=allow
             )
-            changes.copy_present_ids(source, local)
+            changes.copy_present_ids(source, local, tenant_scope)
             fraction = options.max_deleted_fraction
             guards.check_marking(
                 local, "source_ids", where=where, max_fraction=fraction, allow=allow
@@ -196,8 +244,8 @@ def _load(
                 assert previous is not None
                 since = previous.astimezone(UTC).replace(tzinfo=None) - options.overlap
                 ids = (
-                    changes.changed_ids(source, since)
-                    | changes.renamed_ids(source, local)
+                    changes.changed_ids(source, since, tenant_scope)
+                    | changes.renamed_ids(source, local, tenant_scope)
                     | changes.unseen_ids(local)
                     | changes.reappeared_ids(local)
                 )

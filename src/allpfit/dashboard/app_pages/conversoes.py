@@ -10,7 +10,8 @@ view = sidebar.view()
 st.title(texts.CONVERSIONS_TITLE)
 st.caption(texts.CONVERSIONS_CAPTION)
 
-total, mean_days, median_days = data.conversions_summary(view.url, view.start, view.end)
+period = (view.url, view.tenant_id, view.start, view.end)
+total, mean_days, median_days = data.conversions_summary(*period)
 first, second, third = st.columns(3)
 first.metric(texts.CONVERSIONS_TOTAL, texts.fmt_int(total), border=True)
 second.metric(texts.CONVERSIONS_AVG_DAYS, texts.fmt_decimal(mean_days), border=True)
@@ -19,8 +20,8 @@ third.metric(texts.CONVERSIONS_MEDIAN_DAYS, texts.fmt_decimal(median_days), bord
 if total == 0:
     st.info(texts.CONVERSIONS_EMPTY)
 else:
-    number = pager.current("conv_page", reset_when=(view.start, view.end))
-    page = data.conversions_page(view.url, view.start, view.end, number)
+    number = pager.current("conv_page", reset_when=(view.tenant_id, view.start, view.end))
+    page = data.conversions_page(*period, number)
     st.dataframe(
         tables.conversion_display(page.rows, mask_phones=view.mask_phones),
         hide_index=True,

@@ -6,6 +6,7 @@ import streamlit as st
 
 from allpfit.dashboard import data, pager, sidebar, tables, texts
 from allpfit.dashboard.queries import LeadFilters
+from allpfit.users import can_export
 
 view = sidebar.view()
 st.title(texts.LEADS_TITLE)
@@ -52,8 +53,8 @@ for param, value in (
     elif param in params:
         del params[param]
 
-number = pager.current("lead_page", reset_when=filters)
-page = data.leads_page(view.url, filters, number)
+number = pager.current("lead_page", reset_when=(view.tenant_id, filters))
+page = data.leads_page(view.url, view.tenant_id, filters, number)
 if page.total == 0:
     st.info(texts.LEADS_EMPTY)
     st.stop()
@@ -75,12 +76,20 @@ st.dataframe(
     },
 )
 pager.controls("lead_page", page)
-st.download_button(
-    texts.DOWNLOAD_CSV,
-    data=lambda: data.leads_csv(view.url, filters, tz=view.tz, mask_phones=view.mask_phones),
-    file_name=texts.CSV_FILE.format(start=view.start.isoformat(), end=view.end.isoformat()),
-    mime="text/csv",
-    icon=":material/download:",
-    key="download_csv",
-    on_click="ignore",
-)
+if can_export(view.user):  # viewers get no button; data.leads_csv refuses them anyway
+    st.download_button(
+        texts.DOWNLOAD_CSV,
+        data=lambda: data.leads_csv(
+            view.url,
+            view.user,
+            view.tenant_id,
+            filters,
+            tz=view.tz,
+            mask_phones=view.mask_phones,
+        ),
+        file_name=texts.CSV_FILE.format(start=view.start.isoformat(), end=view.end.isoformat()),
+        mime="text/csv",
+        icon=":material/download:",
+        key="download_csv",
+        on_click="ignore",
+    )

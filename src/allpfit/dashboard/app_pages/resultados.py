@@ -10,7 +10,7 @@ view = sidebar.view(period=False)  # always today: no period filter on this page
 st.title(texts.PAGE_DAILY)
 st.subheader(texts.DAILY_TITLE.format(day=texts.fmt_date(view.today)))
 
-daily = data.daily_results(view.url, view.today)
+daily = data.daily_results(view.url, view.tenant_id, view.today)
 kpi_cards = [
     (texts.KPI_NEW_LEADS, daily.novos_leads, texts.KPI_NEW_LEADS_HELP),
     (texts.KPI_VISITS_TODAY, daily.visitas_hoje, texts.KPI_VISITS_TODAY_HELP),

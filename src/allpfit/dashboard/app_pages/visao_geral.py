@@ -10,7 +10,9 @@ view = sidebar.view()
 st.title(texts.PAGE_OVERVIEW)
 st.caption(f"{texts.PERIOD}: {texts.fmt_date(view.start)} a {texts.fmt_date(view.end)}")
 
-kpis = data.overview_kpis(view.url, view.start, view.end)
+# Every query names the tenant: it is part of each cached result's key.
+period = (view.url, view.tenant_id, view.start, view.end)
+kpis = data.overview_kpis(*period)
 kpi_cards = [
     (texts.KPI_CONTACTS, kpis.total_contatos, texts.KPI_CONTACTS_HELP),
     (texts.KPI_AI, kpis.conversas_ia, texts.KPI_AI_HELP),
@@ -23,23 +25,23 @@ cards.kpi_grid(kpi_cards)
 
 left, right = st.columns([3, 2])
 left.plotly_chart(
-    charts.leads_per_day(data.leads_per_day(view.url, view.start, view.end), today=view.today),
+    charts.leads_per_day(data.leads_per_day(*period), today=view.today),
     key="chart_leads_per_day",
 )
 if view.start <= view.today <= view.end:
     left.caption(texts.CHART_TREND_HELP)
 right.plotly_chart(
-    charts.by_period(data.conversations_by_period(view.url, view.start, view.end)),
+    charts.by_period(data.conversations_by_period(*period)),
     key="chart_period",
 )
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.funnel(data.funnel(view.url, view.start, view.end)), key="chart_funnel")
+    st.plotly_chart(charts.funnel(data.funnel(*period)), key="chart_funnel")
     st.caption(texts.FUNNEL_CAPTION)
 with right:
     st.plotly_chart(
-        charts.conversion_by_score(data.conversion_by_score(view.url, view.start, view.end)),
+        charts.conversion_by_score(data.conversion_by_score(*period)),
         key="chart_score",
     )
     st.caption(texts.SCORE_CAPTION)
