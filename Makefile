@@ -54,3 +54,4 @@ bench: install ## Run the benchmarks (minutes; prints figures against in-run bas
 	$(BIN)/python bench/crm.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/tenants.py
+	$(BIN)/python bench/live.py

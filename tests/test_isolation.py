@@ -28,6 +28,7 @@ from tests.dashboard.builder import Rows
 # list it here and seed a row of it in `_seed`.
 TENANT_TABLES = (
     "analysis_failures",
+    "api_sync_state",
     "analysis_runs",
     "conversas_analytics",
     "conversas_analytics_ai",
@@ -36,6 +37,7 @@ TENANT_TABLES = (
     "crm_sync_runs",
     "etl_control",
     "source_identity",
+    "webhook_events",
 )
 # Tables that are deliberately not per tenant (see docs/architecture.md).
 GLOBAL_TABLES = {
@@ -75,6 +77,12 @@ def _seed(conn: psycopg.Connection, tenant_id: int, base: int) -> None:
         "VALUES ('manual', 'full', 'success')"
     )
     conn.execute("INSERT INTO source_identity (account_ids) VALUES (%s)", ([tenant_id],))
+    conn.execute("INSERT INTO api_sync_state (backfill_page) VALUES (%s)", (base,))
+    conn.execute(
+        "INSERT INTO webhook_events (delivery_id, event, body) "
+        "VALUES (%s, 'message_created', '{}')",
+        (uuid.uuid4(),),
+    )
     conn.execute("RESET allpfit.tenant_id")
 
 

@@ -78,6 +78,26 @@ class Settings(BaseSettings):
         "vw_conversations_analytics_final",
         description="Name of the final view created by `allpfit source deploy-views`.",
     )
+    chatwoot_api_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Deadline of one Chatwoot API request as a whole (the full answer, not "
+        "per read), in seconds (tenants with source = api).",
+    )
+    chatwoot_api_requests_per_minute: float = Field(
+        120.0,
+        gt=0,
+        description="Most Chatwoot API requests started per minute, evenly spaced (429 "
+        "answers are retried honouring Retry-After).",
+    )
+    chatwoot_api_max_pages: int = Field(
+        50_000,
+        ge=1,
+        description="Most pages read from one Chatwoot API listing (conversations, contacts, "
+        "a conversation's messages); a longer listing stops with an error. 50,000 pages = "
+        "1.25 million conversations at 25 a page.",
+    )
 
     # --- Local analytics database ---
     database_url: SecretStr | None = Field(

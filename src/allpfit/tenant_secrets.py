@@ -125,6 +125,8 @@ def _fernet(settings: Settings, what: str) -> Fernet:
 
 
 def _flag(what: str) -> str:
+    if "chatwoot" in what.lower():
+        return "chatwoot-token"
     return "llm-key" if "key" in what.lower() else "evo-token"
 
 
@@ -132,7 +134,7 @@ def known_secrets(tenant: Tenant, settings: Settings) -> list[str]:
     """The tenant's secrets that can be resolved now, to mask them in error messages (one
     that cannot be resolved cannot appear in a message either)."""
     values = []
-    for ref in (tenant.evo_token_ref, tenant.llm_api_key_ref):
+    for ref in (tenant.evo_token_ref, tenant.llm_api_key_ref, tenant.chatwoot_token_ref):
         if ref:
             try:
                 values.append(resolve(ref, settings))

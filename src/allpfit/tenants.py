@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
@@ -29,8 +30,9 @@ DEFAULT_TENANT_ID = 1
 COLUMNS = (
     "id, slug, name, account_id, inbox_ids, timezone, crm_source, evo_dns, evo_token_ref, "
     "analysis_provider, analysis_model, llm_api_key_ref, business_description, "
-    "llm_monthly_budget, enabled"
+    "llm_monthly_budget, enabled, source_kind, chatwoot_url, chatwoot_token_ref"
 )
+SOURCE_KINDS = ("database", "api")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class Tenant:
     business_description: str = ""
     llm_monthly_budget: Decimal | None = None
     enabled: bool = True
+    source_kind: str = "database"  # "api": read through Chatwoot's API into a local mirror
+    chatwoot_url: str | None = None  # the API's base URL (source_kind "api")
+    chatwoot_token_ref: str | None = None  # its access token, as a reference
 
     def scope(self, settings: Settings) -> tuple[int | None, list[int]]:
         """The Chatwoot account and inboxes this tenant reads (None / [] = all). The default
@@ -134,6 +139,9 @@ class TenantChanges:
     business_description: str | None = None
     llm_monthly_budget: Decimal | None = None
     enabled: bool | None = None
+    source_kind: str | None = None
+    chatwoot_url: str | None = None
+    chatwoot_token_ref: str | None = None
     clear: tuple[str, ...] = ()  # keys of CLEARABLE: back to "every inbox", "no EVO", ...
 
     def columns(self) -> dict[str, object]:
@@ -165,6 +173,10 @@ class TenantChanges:
             values["analysis_model"] = self.analysis_model.strip() or None
         if self.business_description is not None:
             values["business_description"] = _check_description(self.business_description)
+        if self.source_kind is not None:
+            values["source_kind"] = _check_source_kind(self.source_kind)
+        if self.chatwoot_url is not None:
+            values["chatwoot_url"] = check_chatwoot_url(self.chatwoot_url)
         if self.llm_monthly_budget is not None and self.llm_monthly_budget < 0:
             raise ConfigError(
                 f"The monthly LLM budget cannot be negative ({self.llm_monthly_budget}).",
@@ -220,6 +232,56 @@ def _check_inboxes(ids: list[int]) -> list[int]:
     return unique
 
 
+def _check_source_kind(kind: str) -> str:
+    choice = kind.strip().lower()
+    if choice not in SOURCE_KINDS:
+        raise ConfigError(
+            f"Unknown source {kind!r}.",
+            hint="Use --source database (SOURCE_DATABASE_URL) or --source api (Chatwoot's API: "
+            "give --chatwoot-url and --chatwoot-token-env VAR or --chatwoot-token-stdin).",
+        )
+    return choice
+
+
+def check_chatwoot_url(url: str) -> str:
+    """Chatwoot's base URL (`https://app.chatwoot.com`): no path beyond it, no credentials."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(
+            f"{url!r} is not a Chatwoot address.",
+            hint="Give its base URL, e.g. --chatwoot-url https://app.chatwoot.com "
+            "(http(s), no user or password in it: the token goes in --chatwoot-token-env).",
+        )
+    if parts.query or parts.fragment or any(c.isspace() for c in url):
+        raise ConfigError(
+            f"The Chatwoot address {url!r} has a query, fragment or space.",
+            hint="Give only the base URL, e.g. https://chat.example.com.",
+        )
+    return url
+
+
+def _check_api_source(kind: object, url: object, token_ref: object, account: object) -> None:
+    """An API tenant needs its Chatwoot's address, its token and its account."""
+    if kind != "api":
+        return
+    missing = [
+        flag
+        for flag, value in (
+            ("--chatwoot-url URL", url),
+            ("--chatwoot-token-env VAR (or --chatwoot-token-stdin)", token_ref),
+            ("--account-id N", account),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            "A tenant reading Chatwoot through its API needs " + " and ".join(missing) + ".",
+            hint="The token is an access token of a Chatwoot user of the account (Profile "
+            "settings > Access token); an administrator's token reads every inbox.",
+        )
+
+
 def _check_provider(provider: str) -> str:
     choice = provider.strip().lower()
     if choice not in PROVIDERS:
@@ -252,6 +314,12 @@ def add_tenant(conn: psycopg.Connection, slug: str, changes: TenantChanges) -> T
         )
     values = {"slug": slug, **changes.columns()}
     values["crm_source"] = _crm_source(values.get("evo_dns"), values.get("evo_token_ref"))
+    _check_api_source(
+        values.get("source_kind"),
+        values.get("chatwoot_url"),
+        values.get("chatwoot_token_ref"),
+        values.get("account_id"),
+    )
     query = sql.SQL("INSERT INTO tenants ({}) VALUES ({}) RETURNING id").format(
         sql.SQL(", ").join(map(sql.Identifier, values)),
         sql.SQL(", ").join(map(sql.Placeholder, values)),
@@ -272,6 +340,12 @@ def edit_tenant(conn: psycopg.Connection, slug: str, changes: TenantChanges) -> 
     evo_dns = values.get("evo_dns", current.evo_dns)
     evo_token_ref = values.get("evo_token_ref", current.evo_token_ref)
     values["crm_source"] = _crm_source(evo_dns, evo_token_ref)
+    _check_api_source(
+        values.get("source_kind", current.source_kind),
+        values.get("chatwoot_url", current.chatwoot_url),
+        values.get("chatwoot_token_ref", current.chatwoot_token_ref),
+        values.get("account_id", current.account_id),
+    )
     query = sql.SQL(
         "UPDATE tenants SET {}, updated_at = now() WHERE slug = %(slug)s RETURNING id"
     ).format(

@@ -28,6 +28,7 @@ from allpfit.cli import ops as ops_cmd
 from allpfit.cli import source as source_cmd
 from allpfit.cli import tenant as tenant_cmd
 from allpfit.cli import user as user_cmd
+from allpfit.cli import webhooks as webhooks_cmd
 from allpfit.cli.state import State, err_console
 from allpfit.errors import AllpfitError
 from allpfit.ops.logs import secrets_of
@@ -133,6 +134,7 @@ app.add_typer(crm_cmd.app, name="crm")
 app.add_typer(dashboard_cmd.app, name="dashboard")
 app.add_typer(tenant_cmd.app, name="tenant")
 app.add_typer(user_cmd.app, name="user")
+app.add_typer(webhooks_cmd.app, name="webhooks")
 ops_cmd.register(app)
 
 

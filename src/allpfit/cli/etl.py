@@ -55,7 +55,8 @@ def run(
     too many, finds none at all, or meets another Chatwoot installation is refused (exit 8).
     One tenant's failure does not stop the others; the exit code is non-zero if any failed."""
     settings = state(ctx).settings()
-    source_url = settings.source_url()
+    # None when no Chatwoot database is configured: tenants reading the API need none.
+    source_url = settings.source_url() if settings.source_configured else None
     local_url = db.prepare(settings)
     tenants = chosen_tenants(local_url, tenant)
 

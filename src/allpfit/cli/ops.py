@@ -272,7 +272,29 @@ def render_report(report: Report) -> Group:
         else Text.assemble(("Problems:", "red"), *(Text.assemble("\n- ", p) for p in problems))
     )
     hint = Text("Details of one tenant: allpfit status --tenant SLUG", style="dim")
-    return Group(table, verdict, hint)
+    hooks = _webhooks_table(report.statuses)
+    return Group(table, *([hooks] if hooks is not None else []), verdict, hint)
+
+
+def _webhooks_table(statuses: list[Status]) -> Table | None:
+    """Per tenant: the last webhook event and the webhook lag (oldest event waiting), for the
+    tenants that have received any (none: no table)."""
+    rows = [s.figures() for s in statuses if s.webhooks and s.webhooks.last_event_at]
+    if not rows:
+        return None
+    table = Table(title="Webhooks")
+    for column in ("tenant", "last event", "at", "waiting", "lag"):
+        table.add_column(column)
+    for f in rows:
+        lag = f["webhook_lag"]
+        table.add_row(
+            f["tenant"],
+            f["last_webhook_event"] or "-",
+            f"{f['last_webhook_at']:%m-%d %H:%M:%S}",
+            f"{f['webhook_pending']:,}",
+            Text(str(lag).split(".")[0], style="yellow") if lag is not None else "-",
+        )
+    return table
 
 
 def _cost(report: Report, tenant: Tenant) -> str:
@@ -329,6 +351,17 @@ def render(report: Status) -> Group:
         )
     elif report.source_error:
         facts.add_row("Chatwoot", Text(report.source_error, style="red"))
+    hooks = report.webhooks
+    if hooks is not None and hooks.last_event_at is not None:
+        facts.add_row(
+            "last webhook event",
+            f"{hooks.last_event} at {hooks.last_event_at:%Y-%m-%d %H:%M:%S %Z}",
+        )
+        lag = report.webhook_lag
+        facts.add_row(
+            "webhook lag (oldest waiting)",
+            f"{str(lag).split('.')[0]} ({hooks.pending:,} waiting)" if lag is not None else "none",
+        )
     for table, count in report.counts.items():
         facts.add_row(f"rows in {table}", f"{count:,}")
     a = report.analysis

@@ -33,6 +33,8 @@ LABELS = {
     # sync (allpfit.sync)
     "extract": "Extracting conversations",
     "load": "Merging into the local table",
+    # API source (allpfit.source.api_mirror): conversations copied into the tenant's mirror
+    "api_conversations": "Copying Chatwoot conversations (API)",
     # lead analysis (allpfit.analysis)
     "analyze": "Analysing leads",
     # CRM (allpfit.crm): EVO API, spreadsheet import, match

@@ -184,12 +184,16 @@ def _changes(
     budget: str | None,
     enabled: bool | None = None,
     clear: tuple[str, ...] = (),
+    source: str | None = None,
+    chatwoot_url: str | None = None,
+    chatwoot_token_env: str | None = None,
+    chatwoot_token_stdin: bool = False,
 ) -> TenantChanges:
-    if evo_token_stdin and llm_key_stdin:
+    if sum((evo_token_stdin, llm_key_stdin, chatwoot_token_stdin)) > 1:
         raise ConfigError(
             "Only one secret can be read from standard input per command.",
-            hint="Set the EVO token and the LLM key in two commands (`allpfit tenant edit`), "
-            "or give one of them as an environment variable name.",
+            hint="Set the EVO token, the LLM key and the Chatwoot token in separate commands "
+            "(`allpfit tenant edit`), or give them as environment variable names.",
         )
     return TenantChanges(
         name=name,
@@ -207,6 +211,11 @@ def _changes(
         llm_monthly_budget=_budget(budget),
         enabled=enabled,
         clear=clear,
+        source_kind=source,
+        chatwoot_url=chatwoot_url,
+        chatwoot_token_ref=_secret_ref(
+            settings, chatwoot_token_env, chatwoot_token_stdin, "Chatwoot token", "chatwoot-token"
+        ),
     )
 
 
@@ -244,6 +253,26 @@ DESCRIPTION_FILE = typer.Option(
 BUDGET = typer.Option(
     None, "--budget", metavar="USD", help="Monthly LLM budget in US dollars (analysis stops)."
 )
+SOURCE = typer.Option(
+    None,
+    "--source",
+    metavar="database|api",
+    help="Read Chatwoot from its database (SOURCE_DATABASE_URL) or through its API.",
+)
+CHATWOOT_URL = typer.Option(
+    None, "--chatwoot-url", metavar="URL", help="Chatwoot's base URL (for --source api)."
+)
+CHATWOOT_ENV = typer.Option(
+    None,
+    "--chatwoot-token-env",
+    metavar="VAR",
+    help="Read its Chatwoot access token from this variable (--source api).",
+)
+CHATWOOT_STDIN = typer.Option(
+    False,
+    "--chatwoot-token-stdin",
+    help="Read its Chatwoot access token from stdin; stored encrypted.",
+)
 
 
 @app.command("add")
@@ -264,6 +293,10 @@ def add(
     description: str | None = DESCRIPTION,
     description_file: Path | None = DESCRIPTION_FILE,
     budget: str | None = BUDGET,
+    source: str | None = SOURCE,
+    chatwoot_url: str | None = CHATWOOT_URL,
+    chatwoot_token_env: str | None = CHATWOOT_ENV,
+    chatwoot_token_stdin: bool = CHATWOOT_STDIN,
 ) -> None:
     """Add a tenant: a business reading one Chatwoot account (optionally some inboxes)."""
     settings = state(ctx).settings()
@@ -283,6 +316,10 @@ def add(
         description=description,
         description_file=description_file,
         budget=budget,
+        source=source,
+        chatwoot_url=chatwoot_url,
+        chatwoot_token_env=chatwoot_token_env,
+        chatwoot_token_stdin=chatwoot_token_stdin,
     )
     with db.transaction(db.prepare(settings)) as conn:
         tenant = add_tenant(conn, slug, changes)
@@ -319,6 +356,10 @@ def edit(
     description: str | None = DESCRIPTION,
     description_file: Path | None = DESCRIPTION_FILE,
     budget: str | None = BUDGET,
+    source: str | None = SOURCE,
+    chatwoot_url: str | None = CHATWOOT_URL,
+    chatwoot_token_env: str | None = CHATWOOT_ENV,
+    chatwoot_token_stdin: bool = CHATWOOT_STDIN,
     enable: bool = typer.Option(False, "--enable", help="Enable a disabled tenant."),
     all_inboxes: bool = typer.Option(
         False, "--all-inboxes", help="Read every inbox of the account again."
@@ -360,6 +401,10 @@ def edit(
             )
             if wanted
         ),
+        source=source,
+        chatwoot_url=chatwoot_url,
+        chatwoot_token_env=chatwoot_token_env,
+        chatwoot_token_stdin=chatwoot_token_stdin,
     )
     with db.transaction(db.prepare(settings)) as conn:
         tenant = edit_tenant(conn, slug, changes)
@@ -394,6 +439,9 @@ def list_(ctx: typer.Context) -> None:
         state_text = "enabled" if tenant.enabled else "[red]disabled[/]"
         table = Table(title=f"{tenant.slug}: {tenant.name} ({state_text})", show_header=False)
         table.add_row("Chatwoot", _scope(tenant, settings))
+        if tenant.source_kind == "api":
+            table.add_row("source", f"API {tenant.chatwoot_url}")
+            table.add_row("Chatwoot token", describe(tenant.chatwoot_token_ref))
         table.add_row("time zone", tenant.tz(settings))
         default = tenant.id == DEFAULT_TENANT_ID
         evo = evo_configured(tenant, settings)

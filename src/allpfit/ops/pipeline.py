@@ -87,7 +87,9 @@ def run_pipeline(
     the schedule decide, per tenant: the scheduler's run in hour SCHEDULE_FULL_HOUR of the
     tenant's time zone is a full reload (see `nightly_full_due`)."""
     local_url = db.prepare(settings)
-    source = source_url or settings.source_url()
+    # Empty when no Chatwoot database is configured: tenants reading the API need none (a
+    # database tenant's sync then fails with the setting's name).
+    source = source_url or (settings.source_url() if settings.source_configured else "")
     with db.connect(local_url) as conn:
         tenants = select_tenants(conn, tenant)
     outcome = PipelineResult()

@@ -34,6 +34,7 @@ from allpfit.redaction import first_line, redact, secrets_in
 from allpfit.source import chatwoot
 from allpfit.source.queries import SCOPE, scope_params
 from allpfit.tenants import Tenant, select_tenants
+from allpfit.webhooks.inbox import Backlog, backlog
 
 EXIT_FAILED = 1
 EXIT_STALE = 6
@@ -85,6 +86,7 @@ class Status:
     problems: list[str] = field(default_factory=list)
     exit_code: int = 0
     tenant: Tenant | None = None  # None: the default tenant, as before tenants existed
+    webhooks: Backlog | None = None  # the webhook inbox (pending events, last event)
 
     def figures(self) -> dict[str, Any]:
         """One tenant's summary as plain data (`allpfit status`, the admin page): the last
@@ -99,9 +101,20 @@ class Status:
             "lag": self.lag,
             "counts": dict(self.counts),
             "analysis_cost_usd_30d": self.analysis.get("cost_usd"),
+            "webhook_lag": self.webhook_lag,
+            "webhook_pending": self.webhooks.pending if self.webhooks else 0,
+            "last_webhook_at": self.webhooks.last_event_at if self.webhooks else None,
+            "last_webhook_event": self.webhooks.last_event if self.webhooks else None,
             "problems": list(self.problems),
             "exit_code": self.exit_code,
         }
+
+    @property
+    def webhook_lag(self) -> timedelta | None:
+        """The age of the oldest webhook event not yet processed (None: none waiting)."""
+        if self.webhooks is None or self.webhooks.oldest_pending_at is None:
+            return None
+        return max(timedelta(0), self.now - self.webhooks.oldest_pending_at)
 
     @property
     def lag(self) -> timedelta | None:
@@ -136,10 +149,12 @@ def collect(
                       extract_seconds, load_seconds, total_seconds, watermark_end, error_message
                FROM etl_control ORDER BY id DESC LIMIT 5"""
         ).fetchall()
+        # The periodic sync's (a webhook refresh re-reads a few conversations: no watermark).
         last_success = cur.execute(
             """SELECT id, finished_at, watermark_end FROM etl_control
-               WHERE status = 'success' ORDER BY id DESC LIMIT 1"""
+               WHERE status = 'success' AND load_type <> 'webhook' ORDER BY id DESC LIMIT 1"""
         ).fetchone()
+        hooks = backlog(conn)
         counts = {
             table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
             for table in TABLES
@@ -170,7 +185,9 @@ def collect(
     for row in [*runs, *crm]:
         if row["error_message"]:
             row["error_message"] = first_line(redact(row["error_message"], secrets))
-    status = Status(now, runs, last_success, counts, dict(analysis), crm, tenant=tenant)
+    status = Status(
+        now, runs, last_success, counts, dict(analysis), crm, tenant=tenant, webhooks=hooks
+    )
     if runs:
         first = runs[0]
         at = first["finished_at"] or first["started_at"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from allpfit.config import Settings
-from allpfit.errors import AllpfitError, ConfigError, TenantJobsFailed
+from allpfit.errors import AllpfitError, AlreadyRunningError, ConfigError, TenantJobsFailed
 from allpfit.ops.logs import secrets_of
 from allpfit.progress import Progress
 from allpfit.redaction import first_line, redact
@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 def sync_tenant(
     local_url: str,
-    source_url: str,
+    source_url: str | None,
     tenant: Tenant,
     settings: Settings,
     *,
@@ -58,16 +58,45 @@ def sync_tenant(
     progress: Progress | None = None,
     allow_mass_delete: bool = False,
 ) -> SyncResult:
-    """Sync the tenant's conversations (its account and inboxes only)."""
+    """Sync the tenant's conversations (its account and inboxes only).
+
+    A tenant whose source is Chatwoot's API first refreshes its local mirror through the API
+    (`source.api_mirror`), then the same sync reads the mirror instead of `source_url`; a
+    failed refresh is recorded as a failed sync run of the tenant, so `allpfit status` shows
+    it. `source_url` may be None (or empty) when only API tenants run."""
+    from dataclasses import replace
+
     from allpfit.sync.run import SyncOptions, run_sync
 
     own = settings_for(tenant, settings)
+    options = SyncOptions.from_settings(own)
+    if tenant.source_kind != "api" and not source_url:  # an install reading only APIs has none
+        source_url = settings.source_url()  # ConfigError naming SOURCE_DATABASE_URL
+    if tenant.source_kind == "api":
+        from allpfit.source.api_mirror import refresh_for_sync
+        from allpfit.sync.control import SYNC_RUNS
+
+        try:
+            source_url, overlap = refresh_for_sync(
+                local_url,
+                tenant,
+                own,
+                mode="full" if mode == "full" else "incremental",
+                progress=progress,
+            )
+        except AllpfitError as exc:
+            load_type = "full" if mode == "full" else "incremental"
+            values = {"triggered_by": triggered_by, "load_type": load_type}
+            record_failure(SYNC_RUNS, local_url, tenant, exc, **values)
+            raise
+        options = replace(options, overlap=overlap)
+    assert source_url
     return run_sync(
         local_url,
         source_url,
         mode=mode,
         triggered_by=triggered_by,
-        options=SyncOptions.from_settings(own),
+        options=options,
         progress=progress,
         allow_mass_delete=allow_mass_delete,
         tenant=tenant,
@@ -182,14 +211,23 @@ def recorded(ledger: Ledger, local_url: str, tenant: Tenant, **values: str) -> I
     try:
         yield
     except ConfigError as exc:
-        try:
-            with ledger.run(local_url, tenant_id=tenant.id, **values):
-                raise exc
-        except ConfigError:
-            pass  # recorded
-        except AllpfitError as busy:  # another run holds the lock: it will record its own end
-            log.warning("could not record the failed %s of %s: %s", ledger.job, tenant.slug, busy)
+        record_failure(ledger, local_url, tenant, exc, **values)
         raise
+
+
+def record_failure(
+    ledger: Ledger, local_url: str, tenant: Tenant, exc: AllpfitError, **values: str
+) -> None:
+    """Record `exc`, which ended a job of `tenant` before its run started, as a failed run
+    in the job's run table. Another run holding the lock records its own end instead."""
+    if isinstance(exc, AlreadyRunningError):
+        return
+    try:
+        with ledger.run(local_url, tenant_id=tenant.id, **values):
+            raise exc
+    except AllpfitError as other:
+        if other is not exc:  # another run holds the lock: it will record its own end
+            log.warning("could not record the failed %s of %s: %s", ledger.job, tenant.slug, other)
 
 
 # --- One job over several tenants --------------------------------------------------------

@@ -3,12 +3,14 @@
 The connection is read-only by construction: the session starts with
 `default_transaction_read_only=on` and psycopg marks every transaction READ ONLY, so even a
 mistaken write is refused by the server. The session clock is UTC, the zone Chatwoot stores.
-`ddl_connection` is the single exception, used only by `allpfit source deploy-views`.
+`ddl_connection` is the single exception, used only by `allpfit source deploy-views` and
+`allpfit source index --apply`, on the administrator's explicit request.
 """
 
 from __future__ import annotations
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from allpfit.config import mask_url
 from allpfit.errors import SourceError
@@ -27,12 +29,17 @@ def connect(url: str) -> psycopg.Connection:
 
 
 def ddl_connection(url: str) -> psycopg.Connection:
-    """A writable session, for creating the optional views only."""
+    """A writable session, for creating the optional views and indexes only."""
     return _open(url, _SESSION)
 
 
 def _open(url: str, options: str) -> psycopg.Connection:
     try:
+        # The URL's own `options` (the API source's mirror sets its search_path there) come
+        # first, so ours, read-only above all, win over anything it says.
+        own = conninfo_to_dict(url).get("options")
+        if own:
+            options = f"{own} {options}"
         return psycopg.connect(url, options=options, connect_timeout=10)
     except psycopg.OperationalError as exc:
         raise SourceError(

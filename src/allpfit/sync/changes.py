@@ -14,6 +14,7 @@ security shows only the tenant's rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import psycopg
@@ -79,3 +80,38 @@ def copy_present_ids(
     local.execute("CREATE TEMP TABLE source_ids (conversation_id integer) ON COMMIT DROP")
     pipe_copy(source, queries.ALL_IDS, scope, local, "COPY source_ids FROM STDIN")
     local.execute("ANALYZE source_ids")  # the anti-joins against it get real row counts
+
+
+# The tenant's conversations named by webhook events: Chatwoot's payloads name a conversation
+# by its display_id (unique per account: narrowed to the event's account when the payload
+# carries one, else to the tenant's scope) and a contact event by the contact's id.
+_TARGETED = f"""
+SELECT c.id FROM conversations c
+WHERE (c.display_id = ANY(%(display_ids)s::integer[])
+       OR c.contact_id = ANY(%(contact_ids)s::integer[]))
+  AND (%(event_account_id)s::integer IS NULL OR c.account_id = %(event_account_id)s::integer)
+  AND {queries.SCOPE}
+"""
+
+
+def targeted_ids(
+    source: psycopg.Connection,
+    scope: dict[str, object],
+    *,
+    display_ids: Sequence[int],
+    contact_ids: Sequence[int],
+    account_id: int | None,
+) -> set[int]:
+    """The conversation ids (conversations.id) of the tenant that webhook events named."""
+    if not display_ids and not contact_ids:
+        return set()
+    rows = source.execute(
+        _TARGETED,
+        {
+            **scope,
+            "display_ids": list(display_ids),
+            "contact_ids": list(contact_ids),
+            "event_account_id": account_id,
+        },
+    ).fetchall()
+    return {int(r[0]) for r in rows}

@@ -27,7 +27,11 @@ SYNC_RUNS = Ledger(
 
 
 def last_watermark(conn: psycopg.Connection) -> datetime | None:
+    """The watermark of the periodic sync. A webhook refresh (load_type 'webhook') re-reads only
+    the conversations events named, so its source clock says nothing about the others: it is
+    never a watermark."""
     row = conn.execute(
-        "SELECT watermark_end FROM etl_control WHERE status = 'success' ORDER BY id DESC LIMIT 1"
+        "SELECT watermark_end FROM etl_control WHERE status = 'success' "
+        "AND load_type <> 'webhook' ORDER BY id DESC LIMIT 1"
     ).fetchone()
     return row[0] if row else None

@@ -4,9 +4,14 @@ Modes (`mode=`):
 - "incremental": re-reads only the conversations changed since the last successful run's
   watermark minus `sync_overlap_minutes` (closed lower bound, de-duplicated by the upsert);
 - "full": re-reads every conversation. The first run is always full.
-Both end the same way: rows missing from Chatwoot are marked deleted (never deleted), rows it
-lists again are unmarked, and the data, the marks, the new watermark and the audit row commit in
-one transaction. Before writing anything, the guards (sync/guards.py) refuse a different
+- "webhook": re-reads only the conversations Chatwoot's webhooks named (`targets`, see
+  `Targets`), through the same extraction and merge; the webhook worker's mode
+  (allpfit/webhooks/worker.py). Its cost follows the events, not the history: it neither lists
+  every id Chatwoot has nor marks deletions (Chatwoot sends no event for a deleted
+  conversation; the periodic sync marks those), and its ledger row is never a watermark.
+The first two end the same way: rows missing from Chatwoot are marked deleted (never deleted),
+rows it lists again are unmarked, and the data, the marks, the new watermark and the audit row
+commit in one transaction. Before writing anything, the guards (sync/guards.py) refuse a different
 installation, an empty source or a mass removal, unless `allow_mass_delete`.
 
 Tenants: a run is one tenant's (`tenant`, default: the default tenant). It reads only the
@@ -49,8 +54,19 @@ from allpfit.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["incremental", "full"]
-TRIGGERS = ("manual", "scheduler", "api", "demo")
+Mode = Literal["incremental", "full", "webhook"]
+TRIGGERS = ("manual", "scheduler", "api", "demo", "webhook")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The conversations webhook events named, as Chatwoot's payloads name them: by display_id
+    (the per-account number shown in the app, which webhooks call `id`) and, for contact
+    events, by contact id. `account_id` is the payload's account when it carries one."""
+
+    display_ids: tuple[int, ...] = ()
+    contact_ids: tuple[int, ...] = ()
+    account_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,19 +154,23 @@ def run_sync(
     progress: Progress | None = None,
     allow_mass_delete: bool = False,
     tenant: Tenant | None = None,
+    targets: Targets | None = None,
 ) -> SyncResult:
     """Bring `tenant`'s rows of conversas_analytics (default: the default tenant's) up to date
     with its account and inboxes of the Chatwoot database at `source_url`.
 
     Raises MassRemovalRefused (nothing written, run recorded 'refused') when the source looks
-    wrong or empty or would mark too many rows deleted, unless `allow_mass_delete`."""
+    wrong or empty or would mark too many rows deleted, unless `allow_mass_delete`.
+    `mode="webhook"` needs `targets`: only those conversations are re-read."""
+    if (mode == "webhook") != (targets is not None):
+        raise ValueError("targets go with mode='webhook', and only with it")
     tenant = db.resolve_tenant(local_url, tenant)
     options = (options or SyncOptions()).for_tenant(tenant)
     with control.SYNC_RUNS.locked(
         local_url, urls=(source_url,), tenant_id=tenant.id
     ) as control_conn:
         previous = control.last_watermark(control_conn)
-        load_type: Mode = "full" if previous is None else mode
+        load_type: Mode = "full" if previous is None and mode != "webhook" else mode
         with control.SYNC_RUNS.recording(
             control_conn,
             urls=(local_url, source_url),
@@ -167,6 +187,7 @@ def run_sync(
                 options,
                 progress,
                 allow_mass_delete,
+                targets,
             )
     log.info("sync run %d (tenant %s): %s", result.run_id, tenant.slug, asdict(result))
     return result
@@ -182,6 +203,7 @@ def _run(
     options: SyncOptions,
     progress: Progress | None,
     allow: bool,
+    targets: Targets | None = None,
 ) -> SyncResult:
     with (
         chatwoot.connect(source_url) as source,
@@ -189,7 +211,9 @@ def _run(
     ):
         try:
             where = mask_url(source_url)
-            return _load(source, local, run, load_type, previous, options, progress, allow, where)
+            return _load(
+                source, local, run, load_type, previous, options, progress, allow, where, targets
+            )
         except psycopg.Error as exc:
             if _from_source(exc, source, local):
                 raise SourceError(
@@ -217,6 +241,7 @@ def _load(
     progress: Progress | None,
     allow: bool,
     where: str,
+    targets: Targets | None = None,
 ) -> SyncResult:
     params = options.params()
     tenant_scope = options.scope()
@@ -232,13 +257,24 @@ def _load(
             record = guards.check_installation(
                 source, guards.recorded_identity(local), identity, where=where, allow=allow
             )
-            changes.copy_present_ids(source, local, tenant_scope)
-            fraction = options.max_deleted_fraction
-            guards.check_marking(
-                local, "source_ids", where=where, max_fraction=fraction, allow=allow
-            )
+            if targets is None:
+                changes.copy_present_ids(source, local, tenant_scope)
+                fraction = options.max_deleted_fraction
+                guards.check_marking(
+                    local, "source_ids", where=where, max_fraction=fraction, allow=allow
+                )
             create_staging(local)
-            if load_type == "full":
+            if targets is not None:
+                ids = changes.targeted_ids(
+                    source,
+                    tenant_scope,
+                    display_ids=targets.display_ids,
+                    contact_ids=targets.contact_ids,
+                    account_id=targets.account_id,
+                )
+                scope, total = queries.LISTED_CONVERSATIONS, len(ids)
+                params = {**params, "ids": sorted(ids)}
+            elif load_type == "full":
                 scope, total = queries.ALL_CONVERSATIONS, None
             else:
                 assert previous is not None
@@ -277,15 +313,16 @@ def _load(
         if progress:
             progress("load", 0, None)
         counts: MergeCounts = merge(local, columns)
-        counts.deleted = mark_missing(local, "source_ids")
-        counts.restored = restore_present(local, "source_ids")
+        if targets is None:
+            counts.deleted = mark_missing(local, "source_ids")
+            counts.restored = restore_present(local, "source_ids")
         if record:
             guards.record_identity(local, identity, run.id)
         load_seconds = time.perf_counter() - load_started
         result = SyncResult(
             run_id=run.id,
             load_type=load_type,
-            watermark_start=previous,
+            watermark_start=None if targets is not None else previous,
             watermark_end=watermark_end,
             rows_extracted=extracted,
             rows_inserted=counts.inserted,

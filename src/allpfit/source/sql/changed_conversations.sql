@@ -3,6 +3,10 @@
 -- that feeds a column is asked on its own: a new or edited message, a CSAT answer, a renamed
 -- contact, a reporting event (resolution, reopen, handoff), a label applied. Renamed agents,
 -- inboxes and teams are found by comparing names with the local table (sync/changes.py).
+-- Each branch is a plain range on one timestamp column, so an index on it turns a read of the
+-- whole table into a read of the changed rows: Chatwoot indexes messages.created_at and
+-- reporting_events.created_at; the others are the optional ones of source/indexes.py
+-- (`allpfit source index`). Without them each branch reads its table whole.
 SELECT id FROM conversations WHERE updated_at >= %(since)s
 UNION
 SELECT conversation_id FROM messages WHERE updated_at >= %(since)s OR created_at >= %(since)s
