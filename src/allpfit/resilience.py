@@ -26,8 +26,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base
@@ -214,3 +215,39 @@ class Deadline:
     @property
     def expired(self) -> bool:
         return self.remaining() <= 0
+
+
+async def read_capped(
+    response: httpx.Response, limit: int, too_large: Callable[[], Exception]
+) -> bytes:
+    """The body of a streamed response, refused with `too_large()` past `limit` bytes, so a
+    hostile server cannot fill our memory (every client of an outside HTTP service)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def without_nul(data: Any) -> Any:
+    """`data` with NUL characters removed from every string, keys included (in place for
+    lists and dicts). PostgreSQL text cannot store NUL; fields typed by people can hold one.
+    Iterative, so deeply nested JSON cannot exhaust the stack."""
+    root = [data]
+    stack: list[list[Any] | dict[Any, Any]] = [root]
+    while stack:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, value in items:
+            if isinstance(value, str) and "\x00" in value:
+                value = value.replace("\x00", "")
+            elif isinstance(value, list | dict):
+                stack.append(value)
+            if isinstance(node, dict) and isinstance(key, str) and "\x00" in key:
+                del node[key]
+                key = key.replace("\x00", "")
+            node[key] = value
+    return root[0]

@@ -44,7 +44,9 @@ from allpfit.resilience import (
     RetryPolicy,
     Sleep,
     call_with_retries,
+    read_capped,
     retry_after_seconds,
+    without_nul,
 )
 
 log = logging.getLogger(__name__)
@@ -195,7 +197,15 @@ class EvoClient:
                     status = response.status_code
                     if status in (401, 403):
                         raise self._auth_error(status, path)
-                    body = await _read_capped(response, path)
+                    body = await read_capped(
+                        response,
+                        MAX_BODY_BYTES,
+                        lambda: CrmError(
+                            f"The EVO API answered GET {path} with more than "
+                            f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; refused.",
+                            hint="Check EVO_BASE_URL; one page of EVO records is far smaller.",
+                        ),
+                    )
         except TimeoutError:
             raise _Transient(f"no complete answer within {self.timeout:g} s") from None
         except httpx.TransportError as exc:
@@ -211,7 +221,7 @@ class EvoClient:
                 hint="Check EVO_BASE_URL and that your EVO plan includes this API.",
             )
         try:
-            return _without_nul(json.loads(body))
+            return without_nul(json.loads(body))
         except (ValueError, RecursionError):
             raise CrmError(
                 f"The EVO API answered GET {path} with something that is not JSON "
@@ -301,40 +311,3 @@ def _records(body: Any, path: str) -> list[dict[str, Any]]:
             hint="Check EVO_BASE_URL; it must point at the EVO integration API.",
         )
     return body
-
-
-async def _read_capped(response: httpx.Response, path: str) -> bytes:
-    """The body, refused past MAX_BODY_BYTES so a hostile server cannot fill our memory."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise CrmError(
-                f"The EVO API answered GET {path} with more than "
-                f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; refused.",
-                hint="Check EVO_BASE_URL; one page of EVO records is far smaller.",
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _without_nul(data: Any) -> Any:
-    """`data` with NUL characters removed from every string, keys included (in place for
-    lists and dicts). PostgreSQL text cannot store NUL; EVO fields typed by people can hold
-    one. Iterative, so deeply nested JSON cannot exhaust the stack."""
-    root = [data]
-    stack: list[list[Any] | dict[Any, Any]] = [root]
-    while stack:
-        node = stack.pop()
-        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
-        for key, value in items:
-            if isinstance(value, str) and "\x00" in value:
-                value = value.replace("\x00", "")
-            elif isinstance(value, list | dict):
-                stack.append(value)
-            if isinstance(node, dict) and isinstance(key, str) and "\x00" in key:
-                del node[key]
-                key = key.replace("\x00", "")
-            node[key] = value
-    return root[0]

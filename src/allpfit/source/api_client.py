@@ -54,7 +54,9 @@ from allpfit.resilience import (
     RetryPolicy,
     Sleep,
     call_with_retries,
+    read_capped,
     retry_after_seconds,
+    without_nul,
 )
 
 log = logging.getLogger(__name__)
@@ -210,7 +212,15 @@ class ChatwootApi:
                     status = response.status_code
                     if status in (401, 403):
                         raise self._auth_error(status, path)
-                    raw = await _read_capped(response, path)
+                    raw = await read_capped(
+                        response,
+                        MAX_BODY_BYTES,
+                        lambda: SourceError(
+                            f"The Chatwoot API answered {path} with more than "
+                            f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; refused.",
+                            hint="Check the tenant's Chatwoot base URL; one page is far smaller.",
+                        ),
+                    )
         except TimeoutError:
             if method != "GET":  # the server may have acted: retrying could act twice
                 raise self._not_retried(method, path, "no answer in time") from None
@@ -240,7 +250,7 @@ class ChatwootApi:
                 "offers the endpoint.",
             )
         try:
-            return _without_nul(json.loads(raw))
+            return without_nul(json.loads(raw))
         except (ValueError, RecursionError):
             raise self._unexpected(path, "something that is not JSON") from None
 
@@ -560,39 +570,3 @@ def _records(body: Any) -> list[dict[str, Any]] | None:
     if isinstance(body, list) and all(isinstance(item, dict) for item in body):
         return body
     return None
-
-
-async def _read_capped(response: httpx.Response, path: str) -> bytes:
-    """The body, refused past MAX_BODY_BYTES so a hostile server cannot fill our memory."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise SourceError(
-                f"The Chatwoot API answered {path} with more than "
-                f"{MAX_BODY_BYTES // (1024 * 1024)} MiB; refused.",
-                hint="Check the tenant's Chatwoot base URL; one page is far smaller.",
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _without_nul(data: Any) -> Any:
-    """`data` with NUL characters removed from every string (PostgreSQL text cannot hold NUL;
-    message content typed by people can). Iterative, so deep JSON cannot exhaust the stack."""
-    root = [data]
-    stack: list[list[Any] | dict[Any, Any]] = [root]
-    while stack:
-        node = stack.pop()
-        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
-        for key, value in items:
-            if isinstance(value, str) and "\x00" in value:
-                value = value.replace("\x00", "")
-            elif isinstance(value, list | dict):
-                stack.append(value)
-            if isinstance(node, dict) and isinstance(key, str) and "\x00" in key:
-                del node[key]
-                key = key.replace("\x00", "")
-            node[key] = value
-    return root[0]
