@@ -54,4 +54,6 @@ bench: install ## Run the benchmarks (minutes; prints figures against in-run bas
 	$(BIN)/python bench/crm.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/tenants.py
+	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/live.py
+	$(BIN)/python bench/dashboard_load.py

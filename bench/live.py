@@ -1,14 +1,16 @@
 """Live benchmark: does refreshing 100 changed conversations cost the same at any history size?
 
-    .venv/bin/python bench/live.py                          # 50,000 vs 500,000 conversations
-    .venv/bin/python bench/live.py --small 100000 --large 1000000
+    .venv/bin/python bench/live.py                          # 100,000 vs 1,000,000 conversations
+    .venv/bin/python bench/live.py --scale 0.1              # 10,000 vs 100,000, a quicker run
     .venv/bin/python bench/live.py --quick                  # 5,000 vs 50,000, a fast check
     .venv/bin/python bench/live.py --with-sync              # also the whole `run_sync` refresh
 
 Everything runs on a private embedded PostgreSQL in a temporary folder. For each scale:
 
-1. generate a Chatwoot with the demo generator (timed, not in any ratio), history ending two
-   days ago, then VACUUM it as a live database is;
+1. generate a Chatwoot (timed, not in any ratio), history ending two days ago, then VACUUM it
+   as a live database is: a template of 5,000 conversations from the demo generator copied
+   set-based inside PostgreSQL (bench/bulk_chatwoot.py), so 1,000,000 take minutes, not an
+   hour;
 2. change 100 conversations the way Chatwoot would (half get a new incoming message with the
    conversation bumped, a quarter a CSAT answer, a quarter a renamed contact, both without
    touching conversations.updated_at: the SQL of bench/sync.py);
@@ -60,7 +62,8 @@ from allpfit.embedded import server_url, with_database
 from allpfit.source import chatwoot, indexes, queries
 from allpfit.sync import changes
 from allpfit.sync.run import SyncOptions, run_sync
-from sync import CSAT_ANSWERS, NEW_MESSAGES, RENAMES, fresh_local, settle  # bench/sync.py
+from bulk_chatwoot import bulk_generate  # bench/bulk_chatwoot.py
+from sync import CSAT_ANSWERS, NEW_MESSAGES, RENAMES, fresh_local  # bench/sync.py
 
 RATIO_TARGET = 1.5
 CHANGED = 100
@@ -151,9 +154,9 @@ def server_times(source_url: str, since: datetime) -> tuple[float, float]:
         params = {**SyncOptions().params(), "ids": sorted(ids)}
         query = queries.extraction(queries.LISTED_CONVERSATIONS)
         text = psycopg.ClientCursor(conn).mogrify(query, params)  # literals, as COPY binds them
-        extract = conn.execute(("EXPLAIN (ANALYZE, FORMAT JSON) " + text).encode()).fetchone()[0][
-            0
-        ]["Execution Time"]  # type: ignore[index]
+        explained = conn.execute(("EXPLAIN (ANALYZE, FORMAT JSON) " + text).encode()).fetchone()
+        assert explained is not None
+        extract = explained[0][0]["Execution Time"]
     return float(detect), float(extract)
 
 
@@ -192,13 +195,15 @@ def measure(admin: str, n: int, args: argparse.Namespace) -> Scale:
     db.ensure_database(admin, name)
     source_url = with_database(admin, name)
     console.print(f"Generating {n:,} conversations...")
-    started = time.perf_counter()
     end = datetime.now(UTC) - timedelta(days=2)
-    stats = generate(source_url, conversations=n, seed=args.seed, end=end, accounts=1)
-    scale.generate_s = time.perf_counter() - started
+    stats = bulk_generate(source_url, n, seed=args.seed, end=end)
+    scale.generate_s = stats.seconds
     scale.messages = stats.messages
-    console.print(f"  {stats.messages:,} messages in {scale.generate_s:.1f}s")
-    settle(source_url)
+    console.print(
+        f"  {stats.messages:,} messages in {scale.generate_s:.1f}s (template "
+        f"{stats.template_s:.1f}, copies {stats.copy_s:.1f}, indexes {stats.index_s:.1f}, "
+        f"vacuum {stats.vacuum_s:.1f})"
+    )
 
     if args.with_sync:
         local_url = fresh_local(admin, f"bench_live_local_{n}")
@@ -317,6 +322,7 @@ def webhook_latency(admin: str, tmp: Path, args: argparse.Namespace) -> dict[str
 
     import httpx
     import uvicorn
+    from pydantic import SecretStr
 
     from allpfit.config import Settings
     from allpfit.tenants import get_tenant
@@ -332,17 +338,15 @@ def webhook_latency(admin: str, tmp: Path, args: argparse.Namespace) -> dict[str
     db.ensure_database(admin, "bench_hooks_source")
     source_url = with_database(admin, "bench_hooks_source")
     console.print(f"Webhooks: generating {n:,} conversations, full sync...")
-    generate(source_url, conversations=n, seed=args.seed, accounts=1,
-             end=datetime.now(UTC) - timedelta(days=2))  # fmt: skip
-    settle(source_url)
+    bulk_generate(source_url, n, seed=args.seed, end=datetime.now(UTC) - timedelta(days=2))
     local_url = fresh_local(admin, "bench_hooks_local")
     run_sync(local_url, source_url, mode="full")
     secret, env = uuid.uuid4().hex, "ALLPFIT_BENCH_WEBHOOK_SECRET"
     os.environ[env] = secret
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        source_database_url=source_url,
-        database_url=local_url,
+        _env_file=None,
+        source_database_url=SecretStr(source_url),
+        database_url=SecretStr(local_url),
         data_dir=tmp / "data",
     )
     with psycopg.connect(local_url, autocommit=True) as conn:
@@ -519,8 +523,11 @@ def report_webhooks(figures: dict[str, float], args: argparse.Namespace) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=50_000, help="conversations, small scale")
-    parser.add_argument("--large", type=int, default=500_000, help="conversations, large scale")
+    parser.add_argument("--small", type=int, default=100_000, help="conversations, small scale")
+    parser.add_argument("--large", type=int, default=1_000_000, help="conversations, large scale")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply --small and --large (0.1: a quick run)"
+    )
     parser.add_argument("--quick", action="store_true", help="5,000 vs 50,000")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=5, help="rounds of each refresh (best kept)")
@@ -540,7 +547,11 @@ def main() -> None:
     parser.add_argument("--api-latency", type=float, default=0.05, help="seconds a request")
     parser.add_argument("--api-rpm", type=float, default=60_000, help="client limit a minute")
     args = parser.parse_args()
-    small_n, large_n = (5_000, 50_000) if args.quick else (args.small, args.large)
+    small_n, large_n = (
+        (5_000, 50_000)
+        if args.quick
+        else (max(1, round(args.small * args.scale)), max(1, round(args.large * args.scale)))
+    )
     with tempfile.TemporaryDirectory(prefix="allpfit-bench-live-") as tmp:
         admin = server_url(Path(tmp))
         only = args.only_webhooks or args.only_api

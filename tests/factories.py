@@ -195,6 +195,8 @@ class Chatwoot:
         at: datetime = T0,
         business: float | None = 0.0,
         start: datetime | None = None,
+        user_id: int | None = None,
+        inbox_id: int | None = None,
     ) -> int:
         return self._insert(
             "reporting_events",
@@ -202,7 +204,8 @@ class Chatwoot:
             value=value,
             value_in_business_hours=business,
             account_id=self.account_id,
-            inbox_id=self.inbox_id,
+            inbox_id=self.inbox_id if inbox_id is None else inbox_id,
+            user_id=user_id,
             conversation_id=conversation_id,
             event_start_time=start,
             event_end_time=at,

@@ -36,6 +36,8 @@ TENANT_TABLES = (
     "crm_customers",
     "crm_sync_runs",
     "etl_control",
+    "followup_settings",
+    "followups",
     "source_identity",
     "webhook_events",
 )
@@ -82,6 +84,13 @@ def _seed(conn: psycopg.Connection, tenant_id: int, base: int) -> None:
         "INSERT INTO webhook_events (delivery_id, event, body) "
         "VALUES (%s, 'message_created', '{}')",
         (uuid.uuid4(),),
+    )
+    conn.execute("INSERT INTO followup_settings (daily_cap) VALUES (%s)", (base % 10000,))
+    conn.execute(
+        "INSERT INTO followups (conversation_id, display_id, step, step_days, anchor_at, "
+        "due_on, variant, message_text) VALUES (%s, %s, 1, 1, now(), current_date, "
+        "'analysis', 'Oi!')",
+        (base + 1, base + 1),
     )
     conn.execute("RESET allpfit.tenant_id")
 
@@ -298,6 +307,20 @@ def test_grant_roles_is_idempotent_and_covers_every_tenant_table(
             "SELECT has_table_privilege('allpfit_reader', %s, 'INSERT')", (table,)
         ).fetchone()
         assert wrote == (False,), f"the dashboard role may write {table}"
+
+
+def test_grant_roles_gives_the_follow_up_review_columns_to_roles_made_later(
+    local: psycopg.Connection,
+) -> None:
+    """Migration 0081 grants them only if the role exists then; a role made later gets them
+    from grant_roles, and still only the review columns."""
+    local.execute("REVOKE UPDATE ON followups FROM allpfit_reader")
+    status = "SELECT has_column_privilege('allpfit_reader', 'followups', %s, 'UPDATE')"
+    assert local.execute(status, ("status",)).fetchone() == (False,)
+    db.grant_roles(local)
+    assert local.execute(status, ("status",)).fetchone() == (True,)
+    assert local.execute(status, ("message_text",)).fetchone() == (True,)
+    assert local.execute(status, ("tenant_id",)).fetchone() == (False,)
 
 
 @pytest.fixture

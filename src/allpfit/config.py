@@ -78,6 +78,18 @@ class Settings(BaseSettings):
         "vw_conversations_analytics_final",
         description="Name of the final view created by `allpfit source deploy-views`.",
     )
+    chatwoot_url: str | None = Field(
+        None,
+        description="Public base URL of the Chatwoot app (http or https), e.g. "
+        "https://chat.allpfit.com.br: the dashboard's lead page links each conversation there "
+        "(default tenant; other tenants use their own tenants.chatwoot_url). Unset = no link.",
+    )
+    chatwoot_api_token: SecretStr | None = Field(
+        None,
+        description="Access token of a Chatwoot user or agent bot of the default tenant's "
+        "account, used (with CHATWOOT_URL) to send approved follow-ups into conversations "
+        "(other tenants use their own tenants.chatwoot_token_ref). Unset = no sending.",
+    )
     chatwoot_api_timeout_seconds: float = Field(
         30.0,
         gt=0,
@@ -198,6 +210,19 @@ class Settings(BaseSettings):
     )
     openai_price_output_per_mtok: float = Field(
         0.60, ge=0, description="Cost in USD per million completion tokens (gpt-4o-mini: 0.60)."
+    )
+    usd_brl_rate: float = Field(
+        5.50,
+        gt=0,
+        description="Reais per US dollar: converts the LLM cost (billed in USD) to the budgets, "
+        "spend and projections shown in R$. Yours to keep current; not fetched from anywhere.",
+    )
+    score_outcome_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days after a lead's first conversation in which a CRM signup counts for the "
+        "score check (`allpfit crm score-check`); younger leads are left out until then.",
     )
 
     # --- Dashboard ---
@@ -323,6 +348,19 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @field_validator("chatwoot_url", mode="before")
+    @classmethod
+    def _check_chatwoot_url(cls, value: object) -> object:
+        from allpfit.chatwoot_links import check_base_url
+
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or check_base_url(value) is None:
+            raise ValueError(
+                "must be an http:// or https:// address, e.g. https://chat.example.com"
+            )
+        return check_base_url(value)
 
     @field_validator("timezone")
     @classmethod

@@ -47,14 +47,28 @@ TENANT_SETTING = "allpfit.tenant_id"
 # The roles a tenant session takes (created by migration 0051, granted by `grant_roles`).
 ROLES = {"app": "allpfit_app", "reader": "allpfit_reader"}
 # Tables without tenant_id that every tenant session may read (the tenants row is filtered to
-# the session's own by its policy; the view runs with the caller's rights).
-SHARED_READ = ("tenants", "lead_sales")
+# the session's own by its policy; the views run with the caller's rights).
+SHARED_READ = ("tenants", "lead_sales", "contact_opt_outs_active")
 # Global tables the dashboard writes (failed-login counts per account and address).
 READER_WRITES = ("dashboard_login_throttle",)
+# Tenant-table columns the dashboard may change (a manager reviewing follow-ups, 0081); the
+# sending columns stay the jobs'. Row-level security still limits it to its tenant's rows.
+READER_COLUMN_UPDATES = {
+    "followups": (
+        "message_text",
+        "edited",
+        "status",
+        "reason",
+        "approved_by",
+        "approved_at",
+        "updated_at",
+    ),
+}
 
-# Tables holding work that cost money or came from outside (LLM analyses, the CRM import):
+# Tables holding work that cost money or came from outside (LLM analyses, the CRM import) or
+# that record what was sent to people (follow-ups):
 # no migration may drop their rows, or drop or blank a column of them, without copying it.
-PROTECTED_TABLES = ("conversas_analytics_ai", "crm_customers")
+PROTECTED_TABLES = ("conversas_analytics_ai", "crm_customers", "followups")
 # A migration that really moves a column (after copying its values elsewhere) says so in a
 # comment line: `-- allpfit: moves conversas_analytics_ai.old_name`. Reviewed like any code.
 _MOVES = re.compile(r"^--\s*allpfit:\s*moves\s+([a-z_]+\.[a-z_]+)\s*$", re.MULTILINE)
@@ -306,6 +320,16 @@ def grant_roles(conn: psycopg.Connection) -> None:
                         sql.SQL(privileges), sql.Identifier(table), sql.Identifier(role)
                     )
                 )
+        if role == ROLES["reader"]:
+            statements += [
+                sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)),
+                    sql.Identifier(table),
+                    sql.Identifier(role),
+                )
+                for table, columns in READER_COLUMN_UPDATES.items()
+                if table in tables
+            ]
         if role == ROLES["app"]:
             statements += [
                 sql.SQL("GRANT USAGE, SELECT ON SEQUENCE {} TO {}").format(

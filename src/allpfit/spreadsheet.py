@@ -25,9 +25,10 @@ machine copy for restoring that must hold every value exactly, not a file for a 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from decimal import Decimal
 from pathlib import Path
@@ -129,11 +130,22 @@ def _discard(partial: Path) -> None:
 
 def write_csv(path: Path, headers: Sequence[object], rows: Iterable[Iterable[object]]) -> Path:
     """A CSV Excel in Portuguese opens as columns: UTF-8 with BOM, `;`-separated, safe cells."""
-    with _atomic(path, "w") as handle:
-        writer = SafeCsvWriter(handle)
+    with _atomic(path, "wb") as handle:
+        stream_csv(handle, headers, rows)
+    return path
+
+
+def stream_csv(out: IO[bytes], headers: Sequence[object], rows: Iterable[Iterable[object]]) -> None:
+    """`write_csv` into an open binary stream (a download's temporary file), row by row: rows
+    are written as the iterable yields them, never gathered first."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+    try:
+        writer = SafeCsvWriter(text)
         writer.writerow(headers)
         writer.writerows(rows)
-    return path
+        text.flush()
+    finally:
+        text.detach()  # the caller's stream stays open
 
 
 def xlsx_cell(
@@ -156,27 +168,86 @@ def xlsx_cell(
     return cell
 
 
-def xlsx_row(sheet: WriteOnlyWorksheet, values: Iterable[object]) -> list[Cell]:
+def xlsx_row(
+    sheet: WriteOnlyWorksheet,
+    values: Iterable[object],
+    formats: Mapping[type, str] | None = None,
+) -> list[object]:
     """A row of `xlsx_cell`s; a cell already made by `xlsx_cell` (e.g. with a date format)
-    is kept as it is."""
+    is kept as it is. `formats` gives values of a type (`datetime`, `date`) a number format;
+    the first type a value is an instance of wins (list `datetime` before `date`).
+
+    Empty cells, plain numbers and booleans, and text that is no formula, holds no illegal
+    character and fits a cell are handed to openpyxl as they are: it stores them exactly as
+    `xlsx_cell` would (it only turns text starting with `=` into a formula, and that text is
+    `formula_like`), and making a cell object for each costs as much as writing it."""
     from openpyxl.cell.cell import Cell
 
-    return [v if isinstance(v, Cell) else xlsx_cell(sheet, v) for v in values]
+    def cell(value: object) -> object:
+        kind = type(value)
+        if value is None or kind is int or kind is float or kind is bool:
+            return value
+        if (
+            isinstance(value, str)
+            and kind is str
+            and len(value) <= XLSX_MAX_CHARS
+            and not formula_like(value)
+            and not _XLSX_ILLEGAL.search(value)
+        ):
+            return value
+        if isinstance(value, Cell):
+            return value
+        for kind, number_format in (formats or {}).items():
+            if isinstance(value, kind):
+                return xlsx_cell(sheet, value, number_format=number_format)
+        return xlsx_cell(sheet, value)
+
+    return [cell(v) for v in values]
 
 
 Sheet = tuple[str, Sequence[object], Iterable[Iterable[object]]]  # title, headers, rows
 
 
-def write_xlsx(path: Path, sheets: Iterable[Sheet]) -> Path:
+def write_xlsx(
+    path: Path, sheets: Iterable[Sheet], formats: Mapping[type, str] | None = None
+) -> Path:
     """A workbook of one sheet per (title, headers, rows); every cell through `xlsx_cell`."""
+    with _atomic(path, "wb") as handle:  # first, so an unwritable folder builds nothing
+        stream_xlsx(handle, sheets, formats)
+    return path
+
+
+def stream_xlsx(
+    out: IO[bytes], sheets: Iterable[Sheet], formats: Mapping[type, str] | None = None
+) -> None:
+    """`write_xlsx` into an open binary stream. openpyxl's write-only mode writes each row to a
+    temporary file as it is appended and zips them at the end: memory does not grow with the
+    number of rows (`formats`: see `xlsx_row`)."""
     from openpyxl import Workbook
 
-    with _atomic(path, "wb") as handle:  # first, so an unwritable folder builds nothing
-        book = Workbook(write_only=True)
+    book = Workbook(write_only=True)
+    try:
         for title, headers, rows in sheets:
             sheet = book.create_sheet(title)
             sheet.append(xlsx_row(sheet, headers))
             for row in rows:
-                sheet.append(xlsx_row(sheet, row))
-        book.save(handle)
-    return path
+                sheet.append(xlsx_row(sheet, row, formats))
+        book.save(out)
+    except BaseException:
+        for sheet in book.worksheets:
+            _discard_sheet(sheet)
+        raise
+
+
+def _discard_sheet(sheet: Any) -> None:
+    """Close a write-only sheet that will never be saved and delete its temporary file
+    (openpyxl would only delete it when the process ends: a long-running dashboard would
+    collect one per failed download)."""
+    rows, writer = getattr(sheet, "_rows", None), getattr(sheet, "_writer", None)
+    with suppress(Exception):
+        if rows is not None:
+            rows.close()
+    with suppress(Exception):
+        if writer is not None:
+            writer.close()
+            writer.cleanup()

@@ -30,7 +30,8 @@ DEFAULT_TENANT_ID = 1
 COLUMNS = (
     "id, slug, name, account_id, inbox_ids, timezone, crm_source, evo_dns, evo_token_ref, "
     "analysis_provider, analysis_model, llm_api_key_ref, business_description, "
-    "llm_monthly_budget, enabled, source_kind, chatwoot_url, chatwoot_token_ref"
+    "llm_monthly_budget_brl, llm_monthly_budget_usd, enabled, source_kind, chatwoot_url, "
+    "chatwoot_token_ref"
 )
 SOURCE_KINDS = ("database", "api")
 
@@ -53,7 +54,8 @@ class Tenant:
     analysis_model: str | None = None
     llm_api_key_ref: str | None = None
     business_description: str = ""
-    llm_monthly_budget: Decimal | None = None
+    llm_monthly_budget_brl: Decimal | None = None  # R$ a month (allpfit.tenant_budget)
+    llm_monthly_budget_usd: Decimal | None = None  # set before migration 0082; read-only
     enabled: bool = True
     source_kind: str = "database"  # "api": read through Chatwoot's API into a local mirror
     chatwoot_url: str | None = None  # the API's base URL (source_kind "api")
@@ -118,7 +120,7 @@ CLEARABLE: dict[str, dict[str, object]] = {
     "inboxes": {"inbox_ids": []},  # every inbox of the account
     "evo": {"evo_dns": None, "evo_token_ref": None},  # spreadsheet imports
     "llm_key": {"llm_api_key_ref": None},  # OPENAI_API_KEY
-    "budget": {"llm_monthly_budget": None},  # no cap
+    "budget": {"llm_monthly_budget_brl": None, "llm_monthly_budget_usd": None},  # no cap
 }
 
 
@@ -137,7 +139,7 @@ class TenantChanges:
     analysis_model: str | None = None
     llm_api_key_ref: str | None = None
     business_description: str | None = None
-    llm_monthly_budget: Decimal | None = None
+    llm_monthly_budget_brl: Decimal | None = None  # setting it retires the old USD budget
     enabled: bool | None = None
     source_kind: str | None = None
     chatwoot_url: str | None = None
@@ -177,11 +179,13 @@ class TenantChanges:
             values["source_kind"] = _check_source_kind(self.source_kind)
         if self.chatwoot_url is not None:
             values["chatwoot_url"] = check_chatwoot_url(self.chatwoot_url)
-        if self.llm_monthly_budget is not None and self.llm_monthly_budget < 0:
-            raise ConfigError(
-                f"The monthly LLM budget cannot be negative ({self.llm_monthly_budget}).",
-                hint="Give an amount in US dollars, e.g. --budget 20 (0 = no LLM analysis).",
-            )
+        if self.llm_monthly_budget_brl is not None:
+            if self.llm_monthly_budget_brl < 0:
+                raise ConfigError(
+                    f"The monthly LLM budget cannot be negative ({self.llm_monthly_budget_brl}).",
+                    hint="Give an amount in reais, e.g. --budget 100 (0 = no LLM analysis).",
+                )
+            values["llm_monthly_budget_usd"] = None  # one budget: the one in reais wins
         return values
 
 

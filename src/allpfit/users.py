@@ -148,6 +148,11 @@ def can_trigger_sync(user: User) -> bool:
     return user.role in (Role.admin, Role.manager)
 
 
+def can_manage_followups(user: User) -> bool:
+    """Review, edit, approve or skip follow-ups sent into Chatwoot: admins and managers."""
+    return user.role in (Role.admin, Role.manager)
+
+
 def masks_phones(user: User) -> bool:
     """Viewers always see phone numbers masked (no switch to show them)."""
     return user.role is Role.viewer

@@ -30,7 +30,7 @@ def test_analyze_with_the_offline_analyzer_prints_a_summary(
 ) -> None:
     result = runner.invoke(app, ["analyze"])
     assert result.exit_code == 0, result.output
-    assert "Analysis run 1 (rules, rules-v1)" in result.output
+    assert "Analysis run 1 (rules, rules-v2)" in result.output
     assert "analysed" in result.output and "skipped (unchanged)" in result.output
     again = runner.invoke(app, ["analyze", "--limit", "5"])
     assert again.exit_code == 0, again.output

@@ -347,3 +347,43 @@ def test_a_tenants_name_and_description_reach_the_prompt(
     assert "AllpFit" not in system
     analyze(LlmAnalyzer.from_settings(llm_settings))  # the default business stays as it was
     assert "academia de ginástica (AllpFit)" in fake_llm.requests[1]["messages"][0]["content"]
+
+
+def test_the_model_classifies_the_intent_and_a_changed_text_is_classified_again(
+    fake_llm: FakeLLM, llm_settings: Settings, local_url: str, local: psycopg.Connection
+) -> None:
+    """The prompt asks for the intent; the answer's intent is stored (migration 0080), takes the
+    conversation out of the leads, and the conversation is still read again when its text
+    changes, so the model can say it is a new lead after all."""
+    add_lead(local, 1, [("contact", "Pare de me mandar mensagem")])
+    fake_llm.handler = lambda request: answer(
+        valid_profile(intent="opt_out", probabilidade_conversao=3)
+    )
+    assert run_analysis(local_url, llm_settings).analyzed == 1
+    system = fake_llm.requests[0]["messages"][0]["content"]
+    assert all(f'"{code}"' in system for code in ("new_lead", "member", "opt_out", "other"))
+    row = local.execute(
+        "SELECT ai.intent, ai.probabilidade_conversao, ca.is_lead FROM conversas_analytics_ai ai "
+        "JOIN conversas_analytics ca USING (conversation_id)"
+    ).fetchone()
+    assert row == ("opt_out", 0, False)
+    assert local.execute("SELECT contact_id FROM contact_opt_outs_active").fetchall() == []
+
+    local.execute(
+        "UPDATE conversas_analytics SET message_compiled = message_compiled || %s::jsonb "
+        "WHERE conversation_id = 1",
+        (json.dumps([{"id": 999, "sender": "contact", "text": "mudei de ideia, quanto custa?"}]),),
+    )
+    fake_llm.handler = lambda request: answer(valid_profile(intent="new_lead"))
+    assert run_analysis(local_url, llm_settings).analyzed == 1
+    row = local.execute(
+        "SELECT ai.intent, ca.is_lead FROM conversas_analytics_ai ai "
+        "JOIN conversas_analytics ca USING (conversation_id)"
+    ).fetchone()
+    assert row == ("new_lead", True)
+
+
+def test_an_unknown_intent_is_asked_again_once(fake_llm: FakeLLM) -> None:
+    fake_llm.then(answer(valid_profile(intent="curioso")))
+    assert analyze(make(fake_llm)).profile.intent == "new_lead"
+    assert "intent" in fake_llm.requests[1]["messages"][-1]["content"]

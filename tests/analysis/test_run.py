@@ -49,18 +49,18 @@ def test_first_run_analyses_every_lead_and_a_second_run_none(
 ) -> None:
     seed(local)
     first = run_analysis(local_url, settings)
-    assert (first.provider, first.model, first.status) == ("rules", "rules-v1", "success")
+    assert (first.provider, first.model, first.status) == ("rules", "rules-v2", "success")
     assert (first.leads, first.selected, first.analyzed, first.failed) == (3, 3, 3, 0)
     stored = profiles(local)
     assert sorted(stored) == [1, 2, 3]  # conversation 99 has no contact message
     assert {k: v[0] for k, v in stored.items()} == {1: 4, 2: 1, 3: 5}
-    assert all(len(v[1]) == 64 and v[3:] == ("rules", "rules-v1") for v in stored.values())
+    assert all(len(v[1]) == 64 and v[3:] == ("rules", "rules-v2") for v in stored.values())
     run = rows(
         local,
         "SELECT status, provider, model, conversations_selected, conversations_analyzed, "
         "conversations_failed, finished_at IS NOT NULL, triggered_by FROM analysis_runs",
     )
-    assert run == [("success", "rules", "rules-v1", 3, 3, 0, True, "manual")]
+    assert run == [("success", "rules", "rules-v2", 3, 3, 0, True, "manual")]
 
     second = run_analysis(local_url, settings, triggered_by="scheduler")
     assert (second.selected, second.analyzed, second.skipped_unchanged) == (0, 0, 3)
@@ -258,7 +258,7 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted(
 ) -> None:
     local.execute(
         "INSERT INTO analysis_runs (provider, model, status) "
-        "VALUES ('rules', 'rules-v1', 'running')"
+        "VALUES ('rules', 'rules-v2', 'running')"
     )
     run_analysis(local_url, settings)
     assert rows(local, "SELECT status FROM analysis_runs ORDER BY id") == [

@@ -65,7 +65,7 @@ def test_add_list_edit_disable_with_secrets_never_in_clear(
     assert row["evo_token_ref"] == "env:PILATES_EVO_TOKEN"
     assert str(row["llm_api_key_ref"]).startswith("fernet:")
     assert row["crm_source"] == "evo" and row["inbox_ids"] == [11, 12]
-    assert row["timezone"] == "America/Manaus" and str(row["llm_monthly_budget"]) == "12.50"
+    assert row["timezone"] == "America/Manaus" and str(row["llm_monthly_budget_brl"]) == "12.50"
     assert "R$ 290" in str(row["business_description"])
     assert LLM_SECRET not in whole_table(local_url)
     settings = Settings(_env_file=None, tenant_secret_key=SecretStr(key))  # type: ignore[call-arg]
@@ -76,10 +76,12 @@ def test_add_list_edit_disable_with_secrets_never_in_clear(
     assert listed.exit_code == 0, listed.output
     assert "pilates" in listed.output and "Studio Pilates" in listed.output
     assert "env:PILATES_EVO_TOKEN" in listed.output and "encrypted" in listed.output
-    assert "US$ 12.50" in listed.output
+    assert "R$ 12.50" in listed.output
     assert EVO_SECRET not in listed.output and LLM_SECRET not in listed.output
     assert "fernet:" not in listed.output
 
+    with psycopg.connect(local_url, autocommit=True) as conn:  # as if set before 0082
+        conn.execute("UPDATE tenants SET llm_monthly_budget_usd = 4 WHERE slug = 'pilates'")
     edited = runner.invoke(
         app, ["tenant", "edit", "pilates", "--evo-token-stdin", "--budget", "3"],
         input=EVO_SECRET + "\n",
@@ -88,7 +90,8 @@ def test_add_list_edit_disable_with_secrets_never_in_clear(
     assert "evo_token_ref" in edited.output and EVO_SECRET not in edited.output
     row = tenant_row(local_url, "pilates")
     assert str(row["evo_token_ref"]).startswith("fernet:")
-    assert str(row["llm_monthly_budget"]) == "3.00" and row["name"] == "Studio Pilates"
+    assert str(row["llm_monthly_budget_brl"]) == "3.00" and row["name"] == "Studio Pilates"
+    assert row["llm_monthly_budget_usd"] is None  # one budget: the one in reais replaces it
     assert EVO_SECRET not in whole_table(local_url)
 
     disabled = runner.invoke(app, ["tenant", "disable", "pilates"])
@@ -104,7 +107,7 @@ def test_add_list_edit_disable_with_secrets_never_in_clear(
     )
     assert reset.exit_code == 0, reset.output
     row = tenant_row(local_url, "pilates")
-    assert row["inbox_ids"] == [] and row["llm_monthly_budget"] is None
+    assert row["inbox_ids"] == [] and row["llm_monthly_budget_brl"] is None
     assert row["evo_dns"] is None and row["evo_token_ref"] is None
     assert row["crm_source"] == "spreadsheet" and row["timezone"] == "America/Manaus"
 
@@ -117,7 +120,7 @@ def test_add_list_edit_disable_with_secrets_never_in_clear(
     ]  # fmt: skip
     assert "budget cleared" in audit[-1][3]
     assert all(a[1].startswith("cli:") and a[2] == row["id"] for a in audit)
-    assert "evo_token_ref" in audit[1][3] and "llm_monthly_budget" in audit[1][3]
+    assert "evo_token_ref" in audit[1][3] and "llm_monthly_budget_brl" in audit[1][3]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +134,7 @@ def test_add_list_edit_disable_with_secrets_never_in_clear(
         (["tenant", "add", "studio", "--name", "X", "--account-id", "3", "--evo-token-env",
           "tok-3f9a"], "The environment variable name is not valid"),
         (["tenant", "add", "studio", "--name", "X", "--account-id", "3", "--budget", "lots"],
-         "The monthly LLM budget must be an amount in US dollars"),
+         "The monthly LLM budget must be an amount in reais"),
         (["tenant", "add", "studio", "--name", "X", "--account-id", "3", "--provider", "gpt"],
          "Unknown analysis provider 'gpt'"),
         (["tenant", "edit", "nobody", "--name", "X"], "There is no tenant 'nobody'"),

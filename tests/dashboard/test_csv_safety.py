@@ -52,11 +52,15 @@ def test_lead_csv_cells_that_could_be_formulas_are_text(
             assert not formula_like(cell), cell
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
     by_name = {line[0]: line for line in lines[1:]}
-    lead = by_name["'" + PAYLOADS["nome"]]
-    assert lead[1] == "'" + PAYLOADS["bot"]
-    assert lead[2].startswith("'+55 11 ") and lead[2].endswith("-0001")  # "+" starts a formula
-    assert ("•" in lead[2]) == mask
-    assert lead[3:5] == ["Iniciante", "'" + PAYLOADS["objetivo"]]
-    assert lead[8:10] == ["'" + PAYLOADS["analise"], "'" + PAYLOADS["sugestao"]]
-    assert lead[10] == "4"  # Probabilidade: a number, not quoted
+    lead = dict(zip(texts.LEAD_COLUMNS, by_name["'" + PAYLOADS["nome"]], strict=True))
+    assert lead["Nome Mapeado Bot"] == "'" + PAYLOADS["bot"]
+    phone = lead["Celular"]
+    assert phone.startswith("'+55 11 ") and phone.endswith("-0001")  # "+" starts a formula
+    assert ("•" in phone) == mask
+    assert [lead["Condição Física"], lead["Objetivo"]] == ["Iniciante", "'" + PAYLOADS["objetivo"]]
+    assert [lead["Análise IA"], lead["Sugestão de Disparo"]] == [
+        "'" + PAYLOADS["analise"],
+        "'" + PAYLOADS["sugestao"],
+    ]
+    assert lead["Probabilidade"] == "4"  # a number, not quoted
     assert "'\t=1+1" in by_name

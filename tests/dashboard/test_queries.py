@@ -208,7 +208,8 @@ def test_lead_table_visit_date_column(local: psycopg.Connection, expected: Expec
         "",
         texts.VISIT_NO_DATE,
     ]
-    assert list(shown.columns)[-2:] == ["Probabilidade", "Data da Visita"]
+    # Right after the name: the score shows without scrolling sideways.
+    assert list(shown.columns)[:3] == ["Nome", "Probabilidade", "Data da Visita"]
 
 
 def test_pagination_serves_50_per_page_and_clamps(local: psycopg.Connection) -> None:
@@ -243,12 +244,13 @@ def test_csv_export_has_the_table_columns_and_every_filtered_row(
     reader = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert reader[0] == list(texts.LEAD_COLUMNS)
     assert count == expected.lead_rows == len(reader) - 1
-    ana = [r for r in reader[1:] if r[0] == "Ana Souza" and r[-2] == "4"][0]
-    assert ana[-1] == ""  # Data da Visita: no visit in this conversation
-    dated = {r[0]: r[-1] for r in reader[1:] if r[-1]}
+    lines = [dict(zip(texts.LEAD_COLUMNS, r, strict=True)) for r in reader[1:]]
+    ana = [r for r in lines if r["Nome"] == "Ana Souza" and r["Probabilidade"] == "4"][0]
+    assert ana["Data da Visita"] == ""  # no visit in this conversation
+    dated = {r["Nome"]: r["Data da Visita"] for r in lines if r["Data da Visita"]}
     assert dated == {"Ana Souza": "sem data", "Carla Dias": TODAY.strftime("%d/%m/%Y")}
-    assert ana[2] == "'+55 11 •••••-0001"  # a leading + is quoted: never a formula in Excel
-    assert ana[7] == (
+    assert ana["Celular"] == "'+55 11 •••••-0001"  # a leading + is quoted: never a formula
+    assert ana["Conversa"] == (
         "Lead: Oi, quero saber do plano 0 / Bot: Olá! Sou a assistente 1 / "
         "Atendente: Oi, aqui é a Júlia 2 / Lead: Oi, quero saber do plano 3"
     )

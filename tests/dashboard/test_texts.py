@@ -102,3 +102,10 @@ def test_no_lazy_plural_is_left_in_portuguese_source_text() -> None:
     for path in [*root.glob("dashboard/**/*.py"), *root.glob("analysis/*.py")]:
         for pattern in ("(ns)", "(es)", "(s) "):
             assert pattern not in path.read_text(encoding="utf-8"), (path, pattern)
+
+
+def test_follow_up_review_messages_use_real_plurals() -> None:
+    assert texts.followups_changed(1, texts.FOLLOWUPS_APPROVED) == "1 follow-up aprovado."
+    assert texts.followups_changed(6, texts.FOLLOWUPS_SKIPPED) == "6 follow-ups pulados."
+    assert texts.followups_refused(1, "#4: já enviado") == "1 não pôde ser alterado: #4: já enviado"
+    assert texts.followups_refused(2, "x").startswith("2 não puderam ser alterados")

@@ -117,6 +117,32 @@ def test_parallel_attempts_cannot_slip_past_the_limit(local_url: str) -> None:
     assert allowed.count(True) == throttle.ACCOUNT_LIMIT
 
 
+def test_simultaneous_logins_of_one_account_do_not_deadlock(local_url: str) -> None:
+    """Many people logging in at once through one address (behind a proxy): a success locks
+    the same rows as a starting attempt, in the same order, so none fails with a deadlock
+    (they did when a success locked the account before the address)."""
+    account, address = throttle.account(""), throttle.address("127.0.0.1")
+    barrier = threading.Barrier(10)
+    failures: list[str] = []
+
+    def worker() -> None:
+        with psycopg.connect(local_url, autocommit=True) as conn:
+            barrier.wait()
+            for _ in range(10):
+                try:
+                    if throttle.begin(conn, [account, address]).allowed:
+                        throttle.succeeded(conn, account, [address])
+                except psycopg.Error as exc:
+                    failures.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=worker) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+
+
 def test_names_and_addresses_are_not_stored_in_clear(local_url: str) -> None:
     attempt(local_url, throttle.account("minha-senha-secreta"), throttle.address("203.0.113.7"))
     with psycopg.connect(local_url) as conn:

@@ -37,7 +37,9 @@ def test_generated_data_loads_into_the_chatwoot_schema_with_the_requested_counts
         stats.csat_responses,
         stats.attachments,
     )
-    assert 15 <= stats.messages / SIZE <= 25  # ~20 messages per conversation
+    # ~15 messages per conversation: fewer since the hidden intent (members, opt-outs, wrong
+    # numbers write a line or two; lukewarm leads drop out sooner)
+    assert 12 <= stats.messages / SIZE <= 25
     assert stats.contacts < SIZE  # returning leads have several conversations
     assert min(stats.csat_responses, stats.attachments, stats.taggings) > 0
     assert scalar(url, "SELECT max(created_at) FROM messages") <= END

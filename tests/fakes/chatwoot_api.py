@@ -25,6 +25,13 @@ source and the database source can be compared on one dataset:
   swagger.json), `reporting_events` (25 a page, `meta.count`, `total_pages`; and per
   conversation, a bare list), `GET/POST .../webhooks` (kept in memory, swagger.json's
   shapes: a bare list, the created object with its `secret`).
+- `POST .../conversations/{display_id}/messages` (swagger.json `conversation_message_create`:
+  `content` required, `message_type` outgoing, `private`, `template_params` {name, category,
+  language, processed_params} required together): written into the served database like
+  Chatwoot's MessageBuilder does (outgoing = 1; `template_params` kept in
+  `additional_attributes`; `echo_id` not stored), answered with the message; each accepted
+  body is recorded in `created_messages`. `fail_after_create=N`: the next N creates are
+  stored and then answered 500 (Chatwoot made the message but the answer says it failed).
 
 Answers 401 without the right `api_access_token` header, 404 for another account or an unknown
 record. Test modes, each bounded: `fail_next(status, times, **headers)`; `rate_limit_every=N`
@@ -98,6 +105,7 @@ class Scripted:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: str = '{"error": "scripted failure"}'
+    method: str | None = None  # only a request of this method takes it (None: any)
 
 
 @dataclass
@@ -115,15 +123,20 @@ class FakeChatwoot:
     script: list[Scripted] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
+    created_messages: list[dict[str, Any]] = field(default_factory=list)
+    fail_after_create: int = 0
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _db_lock: threading.Lock = field(default_factory=threading.Lock)
     _conn: psycopg.Connection[dict[str, Any]] | None = None
 
-    def fail_next(self, status: int, times: int = 1, **headers: str) -> None:
-        """Answer the next `times` requests with `status` (e.g. 429 with retry_after="1")."""
+    def fail_next(
+        self, status: int, times: int = 1, *, only: str | None = None, **headers: str
+    ) -> None:
+        """Answer the next `times` requests (of method `only`, e.g. "POST", when given) with
+        `status` (e.g. 429 with retry_after="1")."""
         self.script += [
-            Scripted(status, {k.replace("_", "-"): v for k, v in headers.items()})
+            Scripted(status, {k.replace("_", "-"): v for k, v in headers.items()}, method=only)
         ] * times
 
     def calls(self, suffix: str) -> list[Recorded]:
@@ -455,7 +468,11 @@ def _handler(fake: FakeChatwoot, counter: list[int]) -> type[BaseHTTPRequestHand
                 fake.requests.append(Recorded(method, parts.path, params, authorized))
                 counter[0] += 1
                 number = counter[0]
-                scripted = fake.script.pop(0) if fake.script and authorized else None
+                scripted = (
+                    fake.script.pop(0)
+                    if fake.script and authorized and fake.script[0].method in (None, method)
+                    else None
+                )
             if fake.latency:
                 time.sleep(fake.latency)
             if not authorized:
@@ -485,6 +502,12 @@ def _handler(fake: FakeChatwoot, counter: list[int]) -> type[BaseHTTPRequestHand
             if method == "POST":
                 if segments == ["webhooks"]:
                     return self._create_webhook(json.loads(raw or b"{}"))
+                if (
+                    len(segments) == 3
+                    and segments[0] == "conversations"
+                    and segments[2] == ("messages")
+                ):
+                    return self._create_message(int(segments[1]), json.loads(raw or b"{}"))
                 return 404, {"error": "not found"}
             match segments:
                 case ["conversations"]:
@@ -789,6 +812,43 @@ def _handler(fake: FakeChatwoot, counter: list[int]) -> type[BaseHTTPRequestHand
                 }
                 fake.webhooks.append(webhook)
             return 200, webhook  # swagger.json: the webhook object
+
+        def _create_message(self, display_id: int, body: dict[str, Any]) -> tuple[int, Any]:
+            conversation = self._conversation_row(display_id)
+            if conversation is None:
+                return 404, {"error": "Resource could not be found"}
+            content = body.get("content")
+            if not isinstance(content, str) or not content:
+                return 422, {"message": "Content can't be blank"}
+            kind = body.get("message_type", "outgoing")
+            if kind not in ("outgoing", "incoming"):
+                return 422, {"message": "Message type is not included in the list"}
+            template = body.get("template_params")
+            extra: dict[str, Any] = {}
+            if template is not None:
+                required = ("name", "category", "language", "processed_params")
+                if not isinstance(template, dict) or any(k not in template for k in required):
+                    return 422, {"message": "template_params needs " + ", ".join(required)}
+                extra["template_params"] = template
+            with fake._lock:
+                row = fake.query(
+                    """INSERT INTO messages (content, account_id, inbox_id, conversation_id,
+                           message_type, created_at, updated_at, private, content_type,
+                           content_attributes, additional_attributes)
+                       VALUES (%s, %s, %s, %s, %s, now() AT TIME ZONE 'UTC',
+                               now() AT TIME ZONE 'UTC', %s, 0, '{}', %s)
+                       RETURNING *""",
+                    (content, fake.account_id, conversation["inbox_id"], conversation["id"],
+                     1 if kind == "outgoing" else 0, bool(body.get("private", False)),
+                     json.dumps(extra)),
+                )[0]  # fmt: skip
+                fake.created_messages.append({"display_id": display_id, **body})
+                failing = fake.fail_after_create > 0
+                if failing:
+                    fake.fail_after_create -= 1
+            if failing:
+                return 500, {"error": "Internal Server Error"}
+            return 200, render.messages([row], [conversation])[0]
 
     return Handler
 

@@ -3,8 +3,11 @@ reached) is recorded for it and reported, the others run to the end, the exit co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -185,18 +188,19 @@ def llm_tenants(
     cli_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Tenants b (budget US$ 1, already spent this month) and a (no cap), both analysed by
-    the OpenAI-compatible fake with their own keys; the conversations synced."""
+    """Tenants b (budget R$ 5, already spent this month) and a (no cap), both analysed by
+    the OpenAI-compatible fake with their own keys; the conversations synced. USD_BRL_RATE 5."""
     for name, value in {
         "OPENAI_BASE_URL": fake_llm.url,
         "ANALYSIS_BACKOFF_SECONDS": "0.01",
         "ANALYSIS_CONCURRENCY": "1",
         "A_LLM_KEY": "sk-a-test",
         "B_LLM_KEY": "sk-b-test",
+        "USD_BRL_RATE": "5.00",
     }.items():
         monkeypatch.setenv(name, value)
     with psycopg.connect(local_url, autocommit=True) as conn:
-        for slug, budget in (("b", Decimal(1)), ("a", None)):
+        for slug, budget in (("b", Decimal(5)), ("a", None)):
             add_tenant(
                 conn,
                 slug,
@@ -205,7 +209,7 @@ def llm_tenants(
                     account_id=accounts[slug],
                     analysis_provider="openai",
                     llm_api_key_ref=f"env:{slug.upper()}_LLM_KEY",
-                    llm_monthly_budget=budget,
+                    llm_monthly_budget_brl=budget,
                 ),
             )
         disable_tenant(conn, "default")
@@ -217,7 +221,7 @@ def test_a_tenant_over_its_llm_budget_stops_alone(
     llm_tenants: None, fake_llm: FakeLLM, local_url: str
 ) -> None:
     with psycopg.connect(local_url, autocommit=True) as conn:
-        conn.execute(  # b spent US$ 1.20 earlier this month
+        conn.execute(  # b spent US$ 1.20 (R$ 6.00) earlier this month
             """INSERT INTO analysis_runs (tenant_id, provider, model, status, cost_usd, started_at)
                VALUES (2, 'openai', 'gpt-4o-mini', 'success', 1.20, now())"""
         )
@@ -227,7 +231,9 @@ def test_a_tenant_over_its_llm_budget_stops_alone(
         )
     result = runner.invoke(app, ["analyze"])
     assert result.exit_code == AnalysisError.exit_code, result.output
-    assert "Tenant 'b' reached its monthly LLM budget: US$ 1.2000 spent" in result.output
+    assert "Tenant 'b' reached its monthly LLM budget: R$ 6.00 spent since" in result.output
+    assert "of R$ 5.00 (US$ 1.2000 at USD_BRL_RATE 5)" in result.output
+    assert "its analysis is paused until next month" in result.output
     assert "The analysis failed for 1 of 2 tenants" in result.output
     assert by_tenant(
         local_url,
@@ -285,10 +291,11 @@ def test_status_shows_each_tenant(
     local_url: str,
 ) -> None:
     for name, value in {"EVO_BASE_URL": evo.url, "EVO_REQUESTS_PER_MINUTE": "10000",
-                        "EVO_MAX_RETRIES": "1"}.items():  # fmt: skip
+                        "EVO_MAX_RETRIES": "1", "USD_BRL_RATE": "5"}.items():  # fmt: skip
         monkeypatch.setenv(name, value)
     with psycopg.connect(local_url, autocommit=True) as conn:
-        conn.execute("UPDATE tenants SET llm_monthly_budget = 5 WHERE slug = 'a'")
+        # A budget set in US dollars before migration 0082 still applies, at USD_BRL_RATE.
+        conn.execute("UPDATE tenants SET llm_monthly_budget_usd = 5 WHERE slug = 'a'")
         conn.execute(
             """INSERT INTO analysis_runs (tenant_id, provider, model, status, cost_usd)
                VALUES (3, 'openai', 'gpt-4o-mini', 'success', 1.25)"""
@@ -303,16 +310,24 @@ def test_status_shows_each_tenant(
              if line.startswith("│") and line.split("│")[1].strip() in ("a", "b")}  # fmt: skip
     assert set(lines) == {"a", "b"}
     cells = {slug: [c.strip() for c in line.split("│")[1:-1]] for slug, line in lines.items()}
-    assert cells["a"][2:] == ["success", "2", "2", "1.25 / 5.00"]
+    assert cells["a"][2:] == ["success", "2", "2", "6.25 / 25.00"]  # R$ at 5 per US$
     assert cells["b"][2:] == ["success", "3", "3", "0.00"]
+    assert "LLM projection to the month's end (R$): b 0.00 · a " in result.output
     assert "b: the last CRM sync (EVO) failed" in result.output
 
     one = runner.invoke(app, ["status", "--tenant", "a"])
     assert one.exit_code == 0, one.output
     assert (
         "Tenant a (Business A)" in one.output
-        and "LLM cost this month (US$ spent / budget): 1.25 / 5.00" in one.output
+        and "LLM spend this month: R$ 6.25" in one.output
+        and "US$ 1.2500 at USD_BRL_RATE 5" in one.output
+        and "LLM budget/month: R$ 25.00 (US$ 5.00, set before budgets were in" in one.output
+        and "Projected by the month's end: R$ " in one.output
     )
+    today = datetime.now(ZoneInfo("America/Sao_Paulo")).date()  # the tenant's day (TIMEZONE)
+    days = [line for line in one.output.splitlines() if re.match(r"│ \d{4}-\d\d-\d\d │", line)]
+    assert len(days) == today.day  # every day of the month so far, zeros included
+    assert [c.strip() for c in days[-1].split("│")[1:-1]] == [f"{today:%Y-%m-%d}", "6.25"]
 
 
 def test_an_unreadable_tenant_secret_is_recorded_for_that_tenant(

@@ -169,6 +169,7 @@ def test_csat_times_and_flags_follow_chatwoot_reports(
     assert row["csat_feedback"] == "Bom atendimento"
     assert row["csat_nps_category"] == "passive"
     assert row["csat_responded_at"] == utc(T0 + timedelta(seconds=700))
+    assert row["csat_survey_sent_at"] == utc(T0 + timedelta(seconds=700))  # the input_csat prompt
     assert row["has_csat"] is True
     assert row["first_response_time_seconds"] == 120
     assert row["first_response_time_business_seconds"] == 60

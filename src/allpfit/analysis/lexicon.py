@@ -240,3 +240,77 @@ MONTHS = {
 }  # fmt: skip
 # Words after "segunda"/"quinta"... that make it an ordinal, not a weekday ("segunda vez").
 NOT_A_WEEKDAY_AFTER = {"vez", "aula", "opcao", "unidade", "parcela", "mensalidade", "serie"}
+
+# --- Intent: why the contact wrote (profile.INTENTS; docs/analysis.md#intent) ---
+# Matched on the contact's normalised clauses. Precedence when several match: opt_out, then
+# cancellation, wrong_number, member, other (`rules.intent_of`); a conversation matching none is
+# a new lead. Opt-out phrases carry their own negation and are read as written; the others are
+# NEGATABLE ("nao quero cancelar" is not a cancellation).
+OPT_OUT: Patterns = [
+    (r"\bnao (?:quero|queria|desejo|gostaria de) (?:mais )?(?:receber|ser contatad[oa]|"
+     r"que (?:me )?(?:mandem|enviem|liguem|chamem|contatem))", "pediu para não receber mensagens"),
+    (r"\b(?:pare|para|parem|parar) de (?:me )?(?:mandar|enviar|ligar|chamar|encher|"
+     r"incomodar|perturbar)", "pediu para parar as mensagens"),
+    (r"\bnao (?:me )?(?:mande|mandem|envie|enviem|ligue|liguem|chame|chamem) (?:mais|nada)",
+     "pediu para não receber mensagens"),
+    (r"\bnao (?:entre|entrem) (?:mais )?em contato", "pediu para não ser contatado"),
+    (r"^(?:quero |favor |por favor )?(?:sair|stop|parar|pare|remover|cancelar inscricao)"
+     r"(?: por favor)?$", "pediu para sair da lista"),
+    (r"\b(?:sair|me (?:tira|tire|tirem|remova|removam|exclua)|remover (?:o )?meu numero|"
+     r"tirar (?:o )?meu numero|excluir (?:o )?meu numero) (?:\w+ ){0,2}(?:da|dessa|desta|de) "
+     r"(?:sua |vossa )?(?:lista|listas|contatos|base|cadastro)", "pediu para sair da lista"),
+    (r"\bdescadastr\w*", "pediu para ser descadastrado"),
+    (r"\b(?:remov\w+|exclu\w+|apag\w+) (?:o )?meu (?:numero|contato|cadastro)",
+     "pediu para ser removido"),
+    (r"\bchega de (?:mensage\w*|propaganda)|\bvou (?:te )?bloquear\b", "reclamou das mensagens"),
+]  # fmt: skip
+CANCELLATION: Patterns = [  # NEGATABLE
+    (r"\bcancel\w* (?:\w+ ){0,2}(?:plano|matricula|contrato|assinatura|mensalidade|debito|"
+     r"cobranca|recorrencia)", "quer cancelar o plano"),
+    (r"\b(?:quero|queria|gostaria de|preciso|vou) (?:\w+ )?cancelar\b"
+     r"(?! (?:\w+ ){0,2}(?:aula|visita|avaliacao|horario|agendamento|experimental))",
+     "quer cancelar"),
+    (r"\btranc\w+ (?:\w+ ){0,2}(?:plano|matricula|contrato)", "quer trancar o plano"),
+    (r"\b(?:reclamacao|reclamar|procon|reclame aqui|estorno|reembolso|"
+     r"devolv\w+ (?:\w+ ){0,2}dinheiro|cobranca indevida|cobrad[oa] (?:duas vezes|errado|"
+     r"indevidamente|a mais)|cobraram (?:duas vezes|errado|a mais))\b", "reclamação"),
+    (r"\b(?:pessim[oa]|horrivel|lamentavel|vergonhos[oa]) (?:\w+ )?(?:atendimento|servico|"
+     r"experiencia|academia)|\b(?:atendimento|servico) (?:\w+ )?(?:pessimo|horrivel|"
+     r"lamentavel)|\binsatisfeit[oa]|\bdescaso\b|\bfalta de respeito\b", "reclamação"),
+]  # fmt: skip
+WRONG_NUMBER: Patterns = [
+    (r"\b(?:numero errado|engano|era para outra pessoa|mensagem errada|enviei errado|"
+     r"nao (?:conheco (?:voces|essa empresa|esse numero|ninguem)|pedi (?:nada|isso|informac\w*)|"
+     r"solicitei|me cadastrei)|quem (?:e voce|sao voces|esta falando)|"
+     r"como (?:conseguiu|conseguiram|pegou|pegaram|arrumou) (?:o )?meu numero)\b",
+     "número errado"),
+    (r"\b(?:renda extra|ganhe dinheiro|ganhar dinheiro|clique no link|acesse o link|"
+     r"investimento|bitcoin|cripto\w*|emprestimo|consignado|seguidores|curtidas|"
+     r"oferta imperdivel|promocao imperdivel|fornecedor|represento a empresa|parceria comercial|"
+     r"divulgar (?:minha|meu|a sua|sua)|trafego pago|marketing digital)\b", "spam ou oferta"),
+    (r"\b(?:curriculo|vaga de emprego|vagas de emprego|trabalhar (?:ai|com voces|na academia)|"
+     r"estao contratando|tem vaga para (?:personal|professor|recepcionista|instrutor))\b",
+     "procura emprego"),
+]  # fmt: skip
+MEMBER: Patterns = [  # NEGATABLE
+    (r"\b(?:sou alun[oa]|ja sou alun[oa]|sou matriculad[oa]|ja sou matriculad[oa]|"
+     r"ja treino (?:ai|com voces|na academia|nessa academia)|treino ai (?:ha|faz|desde))\b",
+     "já é aluno"),
+    (r"\bmeu (?:plano (?:vence|venceu|atual|vai vencer|mensal|anual|trimestral|semestral)|"
+     r"boleto|acesso|cadastro no app|treino (?:novo|da semana|de hoje)|professor|personal|"
+     r"contrato|pagamento (?:do mes|mensal)|cartao de acesso|biometria)\b",
+     "fala do próprio plano"),
+    (r"\bminha (?:mensalidade|ficha|ficha de treino|carteirinha|senha do app|matricula "
+     r"(?:vence|venceu|atual)|biometria|digital nao|avaliacao de reavaliacao|reavaliacao|"
+     r"renovacao|fatura)\b", "fala do próprio plano"),
+    (r"\b(?:segunda via|renovar (?:o |meu )?plano|trocar (?:o |meu )?(?:plano|horario de treino)|"
+     r"a catraca|catraca nao|liberar (?:a )?(?:catraca|minha entrada)|minha entrada|"
+     r"mudar (?:a )?(?:forma|data) de pagamento|atualizar (?:o )?cartao|mudar (?:meu )?treino)\b",
+     "fala do próprio plano"),
+]  # fmt: skip
+OTHER: Patterns = [  # NEGATABLE
+    (r"\b(?:achados e perdidos|esqueci (?:\w+ ){0,2}(?:ai|na academia|no vestiario|na recepcao)|"
+     r"perdi (?:\w+ ){0,2}(?:ai|na academia)|cnpj|nota fiscal|patrocinio|doacao|"
+     r"entrega (?:de|do|da) (?:encomenda|pacote)|alugar (?:o )?espaco|evento (?:beneficente|"
+     r"corporativo)|entrevista|reportagem|pesquisa academica|tcc)\b", "outro assunto"),
+]  # fmt: skip

@@ -26,6 +26,9 @@ from pydantic import (
 CONDICOES = ("Sedentário", "Iniciante", "Intermediário", "Avançado")
 OBJETIVOS = ("Perda de peso", "Ganho muscular", "Condicionamento", "Saúde/bem-estar", "Outro")
 PARAGRAPH_TITLES = ("Perfil", "Engajamento", "Interesses", "Objeções", "Recomendação")
+# Why the contact wrote (migration 0080; docs/analysis.md#intent). Only NEW_LEAD is a lead.
+INTENTS = ("new_lead", "member", "cancellation", "opt_out", "wrong_number", "other")
+NEW_LEAD = "new_lead"
 FREE_TEXT = {"nome_mapeado_bot", "analise_ia", "sugestao_disparo"}
 UNKNOWN_WORDS = {"", "null", "none", "desconhecido", "naoinformado", "naoinformada", "nd", "na"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -82,6 +85,8 @@ class LeadProfile(BaseModel):
     # Day of the scheduled visit in the business time zone; optional so that answers and
     # fixtures from before the column existed stay valid.
     data_visita: date | None = None
+    # Optional (default new_lead) so answers and fixtures from before the column stay valid.
+    intent: str = NEW_LEAD
 
     @field_validator("nome_mapeado_bot", mode="before")
     @classmethod
@@ -99,6 +104,21 @@ class LeadProfile(BaseModel):
     @classmethod
     def _goal(cls, value: object) -> str | None:
         return _canonical(value, OBJETIVOS, "objetivo")
+
+    @field_validator("intent", mode="before")
+    @classmethod
+    def _intent(cls, value: object) -> str:
+        """One of INTENTS (case and separators ignored: "Opt-out" is opt_out); null is a
+        new lead, as for a profile made before intents existed."""
+        if value is None:
+            return NEW_LEAD
+        if not isinstance(value, str):
+            raise ValueError(f"must be one of {', '.join(INTENTS)}, not {value!r}")
+        key = re.sub(r"[^a-z]", "", fold(value))
+        for option in INTENTS:
+            if option.replace("_", "") == key:
+                return option
+        raise ValueError(f"must be one of {', '.join(INTENTS)}, not {value!r}")
 
     @field_validator("probabilidade_conversao", mode="before")
     @classmethod
@@ -152,6 +172,14 @@ class LeadProfile(BaseModel):
         is not a visit. Dropping keeps the flag authoritative and costs no second call."""
         if not self.visita_agendada and self.data_visita is not None:
             self.data_visita = None
+        return self
+
+    @model_validator(mode="after")
+    def _only_leads_score(self) -> LeadProfile:
+        """Whoever is not a new lead will not buy from a follow-up: probability 0, whatever
+        the model said (the rubric asks for it; coerced rather than re-asked, at no cost)."""
+        if self.intent != NEW_LEAD and self.probabilidade_conversao:
+            self.probabilidade_conversao = 0
         return self
 
     @field_validator("analise_ia")

@@ -46,7 +46,21 @@ PROBABILIDADE DE CONVERSÃO (probabilidade_conversao, inteiro de 0 a 5):
 1 = apresentou objeções (caro, longe, sem tempo) e não as superou.
 0 = nenhum engajamento (não respondeu ou só cumprimentou).
 
+INTENÇÃO DO CONTATO (intent, um destes códigos):
+- "new_lead": quer conhecer, começar ou voltar a treinar (possível novo aluno). Se chegou como \
+interessado e se matriculou na própria conversa, continua "new_lead".
+- "member": já é aluno e fala do próprio plano, horário, treino, pagamento ou acesso.
+- "cancellation": quer cancelar ou trancar o plano, ou faz uma reclamação.
+- "opt_out": pediu para não receber mais mensagens ou não ser mais contatado ("pare de me \
+mandar", "não quero mais receber", "sair", "descadastrar").
+- "wrong_number": número errado, spam, propaganda, fornecedor ou vaga de emprego.
+- "other": qualquer outro assunto.
+Pedir para não ser contatado prevalece sobre as outras intenções. Para quem não é "new_lead", \
+a probabilidade é 0, e "sugestao_disparo" diz em uma frase como o time deve tratar o contato \
+(para "opt_out": não enviar mensagens).
+
 CAMPOS DO JSON (responda somente com este objeto, sem texto fora dele):
+- "intent": um dos códigos acima.
 - "nome_mapeado_bot": nome que o lead informou na conversa (ex.: "meu nome é João"), ou null.
 - "condicao_fisica": um de {", ".join(CONDICOES)}, ou null se não houver indicação.
 - "objetivo": um de {", ".join(OBJETIVOS)}, ou null se não houver indicação.

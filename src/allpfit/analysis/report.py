@@ -57,6 +57,34 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " e " + items[-1]
 
 
+# Contacts who are not new leads (profile.INTENTS): what they are, and what the team should do
+# instead of a sales follow-up. The suggestion for opt_out is deliberately not a message.
+INTENT_PHRASES = {
+    "member": "já é aluno e escreveu sobre o próprio plano ou a rotina de treinos",
+    "cancellation": "quer cancelar ou trancar o plano, ou fez uma reclamação",
+    "opt_out": "pediu para não ser mais contatado",
+    "wrong_number": "é número errado, spam ou oferta (não é um possível aluno)",
+    "other": "escreveu sobre outro assunto (não é um possível aluno)",
+}
+INTENT_ADVICE = {
+    "member": "encaminhar ao atendimento de alunos; não incluir em campanhas de venda.",
+    "cancellation": "encaminhar à equipe de retenção hoje: ouvir o motivo e oferecer uma "
+    "solução antes de processar o cancelamento.",
+    "opt_out": "não enviar nenhuma mensagem; respeitar o pedido até o contato voltar a escrever.",
+    "wrong_number": "nenhuma ação de venda.",
+    "other": "responder o assunto, sem abordagem de venda.",
+}
+INTENT_FOLLOW_UP = {
+    "member": "Não enviar follow-up de venda: contato já é aluno. Encaminhar ao atendimento de "
+    "alunos.",
+    "cancellation": "Não enviar follow-up de venda: contato quer cancelar ou reclamou. "
+    "Encaminhar à equipe de retenção.",
+    "opt_out": "Não enviar mensagens: o contato pediu para não ser contatado.",
+    "wrong_number": "Não enviar mensagens: número errado ou spam.",
+    "other": "Não enviar follow-up de venda: o contato tratou de outro assunto.",
+}
+
+
 def write_analysis(s: Signals) -> str:
     return "\n\n".join(
         [_profile(s), _engagement(s), _interests(s), _objections(s), _recommendation(s)]
@@ -69,7 +97,11 @@ def _profile(s: Signals) -> str:
         f"condição física: {s.condition}" if s.condition else "condição física não informada"
     )
     goal = f"objetivo: {s.goal}" if s.goal else "objetivo não informado"
-    return f"Perfil: {who}; {condition}; {goal}. Probabilidade de conversão estimada: {s.score}/5."
+    text = f"Perfil: {who}; {condition}; {goal}. Probabilidade de conversão estimada: {s.score}/5."
+    if s.intent in INTENT_PHRASES:
+        reasons = _join(s.intent_hits.get(s.intent, []))
+        text += f" Não é um novo lead: {INTENT_PHRASES[s.intent]} ({reasons})."
+    return text
 
 
 def _engagement(s: Signals) -> str:
@@ -138,6 +170,8 @@ def _objections(s: Signals) -> str:
 
 
 def _recommendation(s: Signals) -> str:
+    if s.intent in INTENT_ADVICE:
+        return f"Recomendação: {INTENT_ADVICE[s.intent]}"
     if s.score == 1 and s.objections:
         advice = _join([OBJECTION_ADVICE[o] for o in s.objections])
         return f"Recomendação: tratar a objeção antes de insistir na venda: {advice}."
@@ -146,6 +180,8 @@ def _recommendation(s: Signals) -> str:
 
 def follow_up(s: Signals) -> str:
     """A WhatsApp-ready message in pt-BR, personalised with the lead's first name."""
+    if s.intent in INTENT_FOLLOW_UP:
+        return INTENT_FOLLOW_UP[s.intent]
     first = first_name(s.name)
     hello = f"Oi, {first}! Tudo bem?" if first else "Oi! Tudo bem?"
     goal = GOAL_PHRASES.get(s.goal or "")

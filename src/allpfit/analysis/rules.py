@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 from allpfit.analysis import lexicon as lx
 from allpfit.analysis.analyzer import Analysis, Conversation
 from allpfit.analysis.names import lead_name
-from allpfit.analysis.profile import LeadProfile, fold
+from allpfit.analysis.profile import NEW_LEAD, LeadProfile, fold
 from allpfit.analysis.report import follow_up, write_analysis
 from allpfit.analysis.visit_date import local_day, resolve_date
 
-RULES_VERSION = "rules-v1"
+RULES_VERSION = "rules-v2"  # v2 adds the intent (migration 0080)
 _CANCEL = re.compile(r"\b(?:desmarc\w*|cancel\w*|nao vou (?:poder |conseguir )?(?:ir|comparecer))")
 
 
@@ -66,6 +66,8 @@ class Signals:
     hesitation: bool = False
     goal: str | None = None
     condition: str | None = None
+    intent: str = NEW_LEAD
+    intent_hits: dict[str, list[str]] = field(default_factory=dict)  # intent -> reasons seen
     score: int = 0
 
 
@@ -103,6 +105,23 @@ def found(clause: str, patterns: lx.Patterns, *, negatable: bool) -> bool:
                 continue
             return True
     return False
+
+
+def goals_named(text: str) -> tuple[str, ...]:
+    """The goal categories (`lexicon.GOALS`, the values stored in `objetivo`) that words a
+    person typed name: "emagrecer" or "perder barriga" → ("Perda de peso",), "saúde" →
+    ("Saúde/bem-estar",). Read with the analyzer's own patterns, so the dashboard's goal
+    search and the analysis agree on what each category means; accents and case do not
+    matter. A word of a category's name ("perda", "muscular") names it too."""
+    typed = " ".join(c.text for c in clauses(text))
+    if not typed:
+        return ()
+    named = []
+    for goal, patterns in lx.GOALS.items():
+        title = " ".join(c.text for c in clauses(goal))
+        if typed in title or found(typed, patterns, negatable=False):
+            named.append(goal)
+    return tuple(named)
 
 
 def _negated(clause: str, start: int, end: int) -> bool:
@@ -146,6 +165,7 @@ def detect(conversation: Conversation) -> Signals:
             stated_goal |= bool(lx.STATED_GOAL.search(clause.text))
     signals.goal = _pick(goal_hits) or ("Outro" if stated_goal else None)
     signals.condition = _pick(condition_hits, prefer_low=True)
+    signals.intent = intent_of(signals)
     signals.score = score(signals)
     return signals
 
@@ -188,6 +208,40 @@ def _read_clause(
     duration = _training_level(text)
     if duration:
         condition_hits[duration] = condition_hits.get(duration, 0) + 3
+    for intent, patterns, negatable in INTENT_PATTERNS:
+        for pattern, reason in patterns:
+            if found(text, [(pattern, reason)], negatable=negatable):
+                reasons = s.intent_hits.setdefault(intent, [])
+                if reason not in reasons:
+                    reasons.append(reason)
+
+
+# (intent, patterns, negatable) in order of precedence: asking not to be contacted overrides
+# everything (a message to them is what the business must never send), then a cancellation or
+# complaint (the retention list), then wrong number / spam, then member, then other.
+INTENT_PATTERNS: tuple[tuple[str, lx.Patterns, bool], ...] = (
+    ("opt_out", lx.OPT_OUT, False),
+    ("cancellation", lx.CANCELLATION, True),
+    ("wrong_number", lx.WRONG_NUMBER, False),
+    ("member", lx.MEMBER, True),
+    ("other", lx.OTHER, True),
+)
+
+
+def intent_of(s: Signals) -> str:
+    """The conversation's intent from the hits `_read_clause` collected. Member and other need
+    the conversation to show no buying signal: someone who asked to enrol or booked a visit and
+    then asked about "meu boleto" came as a new lead (and stays one, so the sale counts)."""
+    buying = bool(s.closing or s.visit or s.visit_request or s.interest)
+    for intent, _, _ in INTENT_PATTERNS:
+        if intent not in s.intent_hits:
+            continue
+        if intent in ("member", "other") and buying:
+            continue
+        if intent == "other" and (s.price or s.hours or s.goal):
+            continue
+        return intent
+    return NEW_LEAD
 
 
 def _training_level(text: str) -> str | None:
@@ -240,7 +294,10 @@ def visit_day(conversation: Conversation, signals: Signals, zone: ZoneInfo) -> d
 def score(s: Signals) -> int:
     """The rubric, applied in order of precedence. A single price, hours, location or trial
     class question counts as "several questions" (3): it is specific, unlike "generic
-    questions" (2). Answering the bot's questions without asking anything is a 2."""
+    questions" (2). Answering the bot's questions without asking anything is a 2.
+    Whoever is not a new lead scores 0 (the profile enforces it for every analyzer)."""
+    if s.intent != NEW_LEAD:
+        return 0
     if s.visit or s.closing:
         return 5
     if s.objections:
@@ -287,6 +344,7 @@ class RuleAnalyzer:
             data_visita=signals.visit_date,
             analise_ia=write_analysis(signals),
             sugestao_disparo=follow_up(signals),
+            intent=signals.intent,
         )
 
     async def aclose(self) -> None:

@@ -23,6 +23,7 @@ import asyncio
 import concurrent.futures
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from allpfit import db
@@ -102,14 +103,17 @@ def run_analysis(
     progress: Progress | None = None,
     analyzer: Analyzer | None = None,
     tenant: Tenant | None = None,
+    conversation_ids: Collection[int] | None = None,
 ) -> AnalysisSummary:
     """Analyse the leads of the local database at `local_url` that need it.
 
     `provider` overrides ANALYSIS_PROVIDER ("auto", "openai" or "rules"). `progress(phase,
     done, total)` is called with phase "analyze" after each conversation. `analyzer` replaces
-    the configured one (tests and benchmarks). Raises ConfigError before touching the database
-    when the provider cannot be used, AlreadyRunningError when another analysis holds the lock,
-    AnalysisError when the LLM service refuses every call.
+    the configured one (tests and benchmarks). `conversation_ids` restricts the run to those
+    conversations (same selection rules, same ledger row; the webhook worker's). Raises
+    ConfigError before touching the database when the provider cannot be used,
+    AlreadyRunningError when another analysis holds the lock, AnalysisError when the LLM
+    service refuses every call.
     """
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be 0 or more, not {limit}.")
@@ -127,6 +131,7 @@ def run_analysis(
                 reanalyze=reanalyze,
                 triggered_by=triggered_by,
                 progress=progress,
+                ids=conversation_ids,
             )
         )
 
@@ -148,12 +153,13 @@ async def _run(
     reanalyze: bool,
     triggered_by: str,
     progress: Progress | None,
+    ids: Collection[int] | None = None,
 ) -> AnalysisSummary:
     started = time.perf_counter()
     tally = store.Tally()
     try:
         with store.ANALYSIS_RUNS.locked(local_url, tenant_id=tenant_id) as control:
-            plan = store.plan(control, reanalyze=reanalyze, limit=limit)
+            plan = store.plan(control, reanalyze=reanalyze, limit=limit, ids=ids)
             with store.ANALYSIS_RUNS.recording(
                 control,
                 urls=(local_url,),

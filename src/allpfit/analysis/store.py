@@ -17,6 +17,7 @@ names the tenant. Conflict targets lead with tenant_id, like the keys (migration
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -60,7 +61,10 @@ FROM conversas_analytics c
 CROSS JOIN LATERAL ({TRANSCRIPT}) t
 LEFT JOIN conversas_analytics_ai ai ON ai.conversation_id = c.conversation_id
 LEFT JOIN analysis_failures f ON f.conversation_id = c.conversation_id
-WHERE c.is_lead  -- lead conversations only (migration 0042)
+-- Every conversation the contact wrote in, whatever its intent (migration 0080): one classified
+-- member or opt_out is classified again when its text changes (is_lead would leave it out).
+WHERE c.is_contact_conversation
+  AND (%(ids)s::integer[] IS NULL OR c.conversation_id = ANY(%(ids)s::integer[]))
 ORDER BY c.last_message_at DESC NULLS LAST, c.conversation_id DESC
 """
 
@@ -84,11 +88,11 @@ UPSERT_PROFILE = """
 INSERT INTO conversas_analytics_ai (
     conversation_id, nome_mapeado_bot, condicao_fisica, objetivo, probabilidade_conversao,
     visita_agendada, data_visita, analise_ia, sugestao_disparo, provider, modelo_ia,
-    analisado_em, content_hash, prompt_tokens, completion_tokens, cost_usd, run_id)
+    analisado_em, content_hash, prompt_tokens, completion_tokens, cost_usd, run_id, intent)
 SELECT %(conversation_id)s, %(nome_mapeado_bot)s, %(condicao_fisica)s, %(objetivo)s,
        %(probabilidade_conversao)s, %(visita_agendada)s, %(data_visita)s, %(analise_ia)s,
        %(sugestao_disparo)s, %(provider)s, %(modelo_ia)s, now(), %(content_hash)s,
-       %(prompt_tokens)s, %(completion_tokens)s, %(cost_usd)s, %(run_id)s
+       %(prompt_tokens)s, %(completion_tokens)s, %(cost_usd)s, %(run_id)s, %(intent)s
 WHERE EXISTS (SELECT 1 FROM conversas_analytics WHERE conversation_id = %(conversation_id)s)
 ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
     nome_mapeado_bot = EXCLUDED.nome_mapeado_bot,
@@ -106,7 +110,8 @@ ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
     prompt_tokens = EXCLUDED.prompt_tokens,
     completion_tokens = EXCLUDED.completion_tokens,
     cost_usd = EXCLUDED.cost_usd,
-    run_id = EXCLUDED.run_id
+    run_id = EXCLUDED.run_id,
+    intent = EXCLUDED.intent
 """
 
 UPSERT_FAILURE = """
@@ -148,12 +153,22 @@ def acquire_lock(conn: psycopg.Connection, tenant_id: int = DEFAULT_TENANT_ID) -
     ANALYSIS_RUNS.acquire(conn, tenant_id)
 
 
-def plan(conn: psycopg.Connection, *, reanalyze: bool, limit: int | None) -> Plan:
+def plan(
+    conn: psycopg.Connection,
+    *,
+    reanalyze: bool,
+    limit: int | None,
+    ids: Collection[int] | None = None,
+) -> Plan:
     """Leads needing analysis, most recent first: never analysed, or content changed (or all,
     with `reanalyze`). Leads that failed GIVE_UP_AFTER runs on the same content are skipped
-    until their content changes or `reanalyze` is given."""
+    until their content changes or `reanalyze` is given. `ids` narrows the choice to those
+    conversations (the webhook worker's: only what it refreshed, so the cost of hashing
+    transcripts follows the events rather than the tenant's history); `leads` then counts
+    the leads among them."""
     result = Plan()
-    rows = conn.execute(PLAN, {"senders": list(SENDERS), "give_up": GIVE_UP_AFTER})
+    chosen = None if ids is None else sorted(ids)
+    rows = conn.execute(PLAN, {"senders": list(SENDERS), "give_up": GIVE_UP_AFTER, "ids": chosen})
     for conversation_id, state, given_up in rows:
         result.leads += 1
         if reanalyze:

@@ -24,6 +24,8 @@ from allpfit.cli import dashboard as dashboard_cmd
 from allpfit.cli import db as db_cmd
 from allpfit.cli import demo as demo_cmd
 from allpfit.cli import etl as etl_cmd
+from allpfit.cli import export as export_cmd
+from allpfit.cli import followups as followups_cmd
 from allpfit.cli import ops as ops_cmd
 from allpfit.cli import source as source_cmd
 from allpfit.cli import tenant as tenant_cmd
@@ -135,6 +137,8 @@ app.add_typer(dashboard_cmd.app, name="dashboard")
 app.add_typer(tenant_cmd.app, name="tenant")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(webhooks_cmd.app, name="webhooks")
+app.add_typer(followups_cmd.app, name="followups")
+app.add_typer(export_cmd.app, name="export")
 ops_cmd.register(app)
 
 

@@ -184,6 +184,20 @@ def match(ctx: typer.Context, tenant: str | None = tenant_option()) -> None:
     raise_failures(outcomes, name="CRM match")
 
 
+@app.command("score-check")
+def score_check(ctx: typer.Context, tenant: str | None = tenant_option()) -> None:
+    """Does the lead score predict sales? Conversion by score with intervals, AUC, and a
+    calibrated probability per score checked on the latest month (docs/score.md)."""
+    from allpfit.cli.score_report import render
+    from allpfit.crm.score_check import score_check as check
+
+    settings = state(ctx).settings()
+    local_url = db.prepare(settings)
+    tenants = chosen_tenants(local_url, tenant)
+    for one in tenants:
+        console.print(render(check(local_url, settings, one)))
+
+
 def print_match(result: MatchSummary) -> None:
     table = Table(title=f"CRM crossmatch (run {result.run_id})", show_header=False)
     table.add_row("customers", f"{result.customers:,} ({result.customers_with_phone:,} with phone)")

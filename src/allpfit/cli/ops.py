@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -26,8 +25,7 @@ from allpfit.ops.pipeline import PipelineResult, run_pipeline
 from allpfit.ops.schedule import run_schedule
 from allpfit.ops.status import Status, collect_tenants, exit_code_of
 from allpfit.redaction import first_line
-from allpfit.tenant_budget import cost_this_month
-from allpfit.tenants import Tenant
+from allpfit.tenant_budget import MonthSpend
 
 STATUS_COLOUR = {"success": "green", "failed": "red", "refused": "red"}
 
@@ -144,10 +142,10 @@ def _cycle_failed(message: str, retry_in: float) -> None:
 
 @dataclass
 class Report:
-    """`allpfit status` / `monitor`: each selected tenant's status and month's LLM cost."""
+    """`allpfit status` / `monitor`: each selected tenant's status and month's LLM spend
+    (`Status.spend`, in reais)."""
 
     statuses: list[Status]
-    costs: dict[int, Decimal]
     settings: Settings
 
     @property
@@ -167,13 +165,7 @@ def _collect(ctx: typer.Context, max_age: int | None, tenant: str | None = None)
         max_age=timedelta(minutes=minutes),
         slug=tenant,
     )
-    with db.connect(local_url) as conn:
-        costs = {
-            s.tenant.id: cost_this_month(conn, s.tenant.id, s.tenant.tz(settings))
-            for s in statuses
-            if s.tenant is not None
-        }
-    return Report(statuses, costs, settings)
+    return Report(statuses, settings)
 
 
 def status(
@@ -240,10 +232,14 @@ def render_report(report: Report) -> Group:
         return Group(
             Text(f"Tenant {one.tenant.slug} ({one.tenant.name})", style="bold"),
             detail,
-            Text(f"LLM cost this month (US$ spent / budget): {_cost(report, one.tenant)}"),
+            *_spend_detail(one.spend),
         )
-    table = Table(title="Tenants", caption="LLM: US dollars spent this month / budget")
-    for column in ("tenant", "last sync", "status", "conversations", "analysed", "LLM"):
+    table = Table(
+        title="Tenants",
+        caption=f"LLM: reais spent this month / budget, at USD_BRL_RATE "
+        f"{report.settings.usd_brl_rate:g}",
+    )
+    for column in ("tenant", "last sync", "status", "conversations", "analysed", "LLM R$"):
         table.add_column(
             column, justify="right" if column in ("conversations", "analysed") else "left"
         )
@@ -258,7 +254,7 @@ def render_report(report: Report) -> Group:
             Text(run_status, style=STATUS_COLOUR.get(run_status, "yellow")),
             f"{counts.get('conversas_analytics', 0):,}",
             f"{counts.get('conversas_analytics_ai', 0):,}",
-            _cost(report, one.tenant) if one.tenant is not None else "-",
+            _cost(one.spend) if one.spend is not None else "-",
         )
         problems += [
             Text.assemble((f"{figures['tenant']}:", "red"), f" {problem}")
@@ -273,7 +269,9 @@ def render_report(report: Report) -> Group:
     )
     hint = Text("Details of one tenant: allpfit status --tenant SLUG", style="dim")
     hooks = _webhooks_table(report.statuses)
-    return Group(table, *([hooks] if hooks is not None else []), verdict, hint)
+    return Group(
+        table, _projections(report.statuses), *([hooks] if hooks is not None else []), verdict, hint
+    )
 
 
 def _webhooks_table(statuses: list[Status]) -> Table | None:
@@ -297,13 +295,45 @@ def _webhooks_table(statuses: list[Status]) -> Table | None:
     return table
 
 
-def _cost(report: Report, tenant: Tenant) -> str:
-    """US dollars spent this month and, when the tenant has one, `/ budget`."""
-    spent = report.costs.get(tenant.id, Decimal(0))
-    text = f"{spent:.2f}"
-    if tenant.llm_monthly_budget is not None:
-        text += f" / {tenant.llm_monthly_budget:.2f}"
+def _cost(spend: MonthSpend) -> str:
+    """Reais spent this month, `/ budget` when the tenant has one, and the projection."""
+    text = f"{spend.spent_brl:.2f}"
+    if spend.budget_brl is not None:
+        text += f" / {spend.budget_brl:.2f}"
     return text
+
+
+def _projections(statuses: list[Status]) -> Text:
+    """Each tenant's LLM spend projected to its month's end (the pace of the month so far)."""
+    parts = [
+        f"{s.tenant.slug} {s.spend.projection_brl:.2f}"
+        for s in statuses
+        if s.tenant is not None and s.spend is not None
+    ]
+    return Text("LLM projection to the month's end (R$): " + " · ".join(parts or ["-"]))
+
+
+def _spend_detail(spend: MonthSpend | None) -> list[Table | Text]:
+    """One tenant's LLM spend: the month so far, budget, projection, and each day's spend."""
+    if spend is None:
+        return []
+    budget = f"R$ {spend.budget_brl:.2f}" if spend.budget_brl is not None else "none"
+    if spend.budget_from_usd is not None:
+        budget += f" (US$ {spend.budget_from_usd:.2f}, set before budgets were in reais)"
+    lines = [
+        Text(f"LLM spend this month: R$ {spend.spent_brl:.2f}"),
+        Text(f"  US$ {spend.spent_usd:.4f} at USD_BRL_RATE {spend.rate:g}", style="dim"),
+        Text(f"LLM budget/month: {budget}"),
+        Text(f"Projected by the month's end: R$ {spend.projection_brl:.2f}"),
+    ]
+    if spend.reached:
+        lines.append(Text("Budget reached: this tenant's analysis is paused.", style="red"))
+    table = Table(title="LLM spend per day (R$)")
+    table.add_column("day")
+    table.add_column("R$", justify="right")
+    for day, brl in spend.days:
+        table.add_row(f"{day:%Y-%m-%d}", f"{brl:.2f}")
+    return [*lines, table]
 
 
 def render(report: Status) -> Group:

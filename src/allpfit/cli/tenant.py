@@ -28,6 +28,7 @@ from allpfit.errors import ConfigError, InputError
 from allpfit.ops.status import tenant_counts
 from allpfit.ops.tenant_jobs import TenantOutcome
 from allpfit.redaction import first_line
+from allpfit.tenant_budget import budget_brl
 from allpfit.tenant_secrets import MAX_SECRET, describe, encrypt, env_ref
 from allpfit.tenants import (
     DEFAULT_TENANT_ID,
@@ -144,8 +145,8 @@ def _budget(text: str | None) -> Decimal | None:
         value = Decimal("NaN")
     if not value.is_finite() or value < 0 or value > MAX_BUDGET:
         raise ConfigError(
-            f"The monthly LLM budget must be an amount in US dollars, not {text!r}.",
-            hint="E.g. --budget 20 or --budget 7.50 (0 = no LLM analysis for this tenant).",
+            f"The monthly LLM budget must be an amount in reais, not {text!r}.",
+            hint="E.g. --budget 100 or --budget 37.50 (0 = no LLM analysis for this tenant).",
         )
     return value.quantize(Decimal("0.01"))
 
@@ -208,7 +209,7 @@ def _changes(
         analysis_model=model,
         llm_api_key_ref=_secret_ref(settings, llm_key_env, llm_key_stdin, "LLM API key", "llm-key"),
         business_description=_description(description, description_file),
-        llm_monthly_budget=_budget(budget),
+        llm_monthly_budget_brl=_budget(budget),
         enabled=enabled,
         clear=clear,
         source_kind=source,
@@ -251,7 +252,10 @@ DESCRIPTION_FILE = typer.Option(
     None, "--description-file", help="Read the description from this UTF-8 file."
 )
 BUDGET = typer.Option(
-    None, "--budget", metavar="USD", help="Monthly LLM budget in US dollars (analysis stops)."
+    None,
+    "--budget",
+    metavar="BRL",
+    help="Monthly LLM budget in reais, converted at USD_BRL_RATE (analysis pauses there).",
 )
 SOURCE = typer.Option(
     None,
@@ -260,13 +264,16 @@ SOURCE = typer.Option(
     help="Read Chatwoot from its database (SOURCE_DATABASE_URL) or through its API.",
 )
 CHATWOOT_URL = typer.Option(
-    None, "--chatwoot-url", metavar="URL", help="Chatwoot's base URL (for --source api)."
+    None,
+    "--chatwoot-url",
+    metavar="URL",
+    help="Chatwoot's base URL (--source api reads through it; any tenant sends follow-ups).",
 )
 CHATWOOT_ENV = typer.Option(
     None,
     "--chatwoot-token-env",
     metavar="VAR",
-    help="Read its Chatwoot access token from this variable (--source api).",
+    help="Read its Chatwoot access token from this variable (--source api; follow-ups).",
 )
 CHATWOOT_STDIN = typer.Option(
     False,
@@ -435,12 +442,15 @@ def list_(ctx: typer.Context) -> None:
         tenants = list_tenants(conn, include_disabled=True)
     counts = tenant_counts(local_url)
     for tenant in tenants:
-        budget = tenant.llm_monthly_budget
+        budget = budget_brl(tenant, settings.usd_brl_rate)
         state_text = "enabled" if tenant.enabled else "[red]disabled[/]"
         table = Table(title=f"{tenant.slug}: {tenant.name} ({state_text})", show_header=False)
         table.add_row("Chatwoot", _scope(tenant, settings))
         if tenant.source_kind == "api":
             table.add_row("source", f"API {tenant.chatwoot_url}")
+            table.add_row("Chatwoot token", describe(tenant.chatwoot_token_ref))
+        elif tenant.chatwoot_url or tenant.chatwoot_token_ref:  # for sending follow-ups
+            table.add_row("Chatwoot API", tenant.chatwoot_url or "-")
             table.add_row("Chatwoot token", describe(tenant.chatwoot_token_ref))
         table.add_row("time zone", tenant.tz(settings))
         default = tenant.id == DEFAULT_TENANT_ID
@@ -460,7 +470,10 @@ def list_(ctx: typer.Context) -> None:
             "LLM API key",
             describe(tenant.llm_api_key_ref) if tenant.llm_api_key_ref else global_key,
         )
-        table.add_row("LLM budget/month", f"US$ {budget:.2f}" if budget is not None else "-")
+        budget_text = f"R$ {budget:.2f}" if budget is not None else "-"
+        if budget is not None and tenant.llm_monthly_budget_brl is None:
+            budget_text += f" (US$ {tenant.llm_monthly_budget_usd:.2f} at USD_BRL_RATE)"
+        table.add_row("LLM budget/month", budget_text)
         rows = counts.get(tenant.id, {})
         table.add_row("conversations", f"{rows.get('conversas_analytics', 0):,}")
         table.add_row("analysed leads", f"{rows.get('conversas_analytics_ai', 0):,}")

@@ -6,8 +6,8 @@ or a widget a user could forge):
 - which tenant's data the page shows (`current_tenant`): a manager or viewer always sees their
   own tenant, whatever a link says; an admin picks one in the sidebar ("Empresa");
 - an action a role may not take is refused where it happens (`require_export`,
-  `require_sync`, `require_admin`), not only hidden: a button that is not drawn cannot be
-  clicked, and the function behind it refuses anyway.
+  `require_sync`, `require_followups`, `require_admin`), not only hidden: a button that is
+  not drawn cannot be clicked, and the function behind it refuses anyway.
 
 What each role may do is defined once, in `allpfit.users` (`can_export`, `can_trigger_sync`,
 `masks_phones`, `sees_all_tenants`, `can_admin`); this module only applies it. An install
@@ -64,6 +64,13 @@ def require_sync(user: User, tenant_id: int) -> None:
     """Refuse starting a pipeline run `user` may not start."""
     if not users.can_trigger_sync(user) or not may_see(user, tenant_id):
         raise _refused("sync")
+
+
+def require_followups(user: User, tenant_id: int) -> None:
+    """Refuse reviewing or approving follow-ups `user` may not touch (a viewer, or another
+    tenant's)."""
+    if not users.can_manage_followups(user) or not may_see(user, tenant_id):
+        raise _refused("follow-up review")
 
 
 def require_admin(user: User) -> None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 
 import psycopg
 from psycopg.rows import class_row
 
 from allpfit.config import Settings
-from allpfit.tenant_budget import cost_this_month, month_start
+from allpfit.tenant_budget import MonthSpend, month_spend, month_start
 from allpfit.tenants import Tenant
 
 
@@ -30,7 +29,7 @@ class TenantSummary:
     sync_finished_at: datetime | None
     sync_status: str | None  # etl_control.status of its latest sync; None = never synced
     leads_month: int  # distinct contacts with a lead conversation created this month
-    llm_cost_month: Decimal = Decimal(0)  # USD, `tenant_budget.cost_this_month` (one rule)
+    spend: MonthSpend | None = None  # LLM spend in R$, `tenant_budget.month_spend` (one rule)
 
 
 _SUMMARY = """
@@ -61,16 +60,13 @@ def tenant_summaries(
 ) -> dict[int, TenantSummary]:
     """Each tenant's summary by id; `conn` is an owner connection (it sees every tenant).
 
-    The month is the calendar month in each tenant's own time zone, and its LLM cost is the
-    budget's own figure (`tenant_budget.cost_this_month`), so the admin page and the cap that
-    stops the analysis never disagree."""
+    The month is the calendar month in each tenant's own time zone, and its LLM spend (R$,
+    per day, projection, budget) is the budget's own figure (`tenant_budget.month_spend`), so
+    the admin page, `allpfit status` and the cap that pauses the analysis never disagree."""
     if not tenants:
         return {}
     days = [month_start(t.tz(settings), now).date() for t in tenants]
     params = {"ids": [t.id for t in tenants], "days": days}
     with conn.cursor(row_factory=class_row(TenantSummary)) as cur:
         rows = {row.tenant_id: row for row in cur.execute(_SUMMARY, params).fetchall()}
-    return {
-        t.id: replace(rows[t.id], llm_cost_month=cost_this_month(conn, t.id, t.tz(settings), now))
-        for t in tenants
-    }
+    return {t.id: replace(rows[t.id], spend=month_spend(conn, t, settings, now)) for t in tenants}

@@ -48,6 +48,33 @@ def declare_pages(*, listed: bool, admin: bool) -> StreamlitPage:
             st.Page(PAGES / "conversoes.py", title=texts.PAGE_CONVERSIONS, icon=":material/paid:"),
             st.Page(PAGES / "leads.py", title=texts.PAGE_LEADS, icon=":material/groups:"),
             st.Page(
+                PAGES / "retencao.py", title=texts.PAGE_RETENTION, icon=":material/person_remove:"
+            ),
+            st.Page(
+                PAGES / "followups.py",
+                title=texts.PAGE_FOLLOWUPS,
+                icon=":material/send:",
+                url_path="followups",
+            ),
+            st.Page(PAGES / "satisfacao.py", title=texts.PAGE_CSAT, icon=":material/mood:"),
+            st.Page(PAGES / "bot.py", title=texts.PAGE_BOT, icon=":material/smart_toy:"),
+            st.Page(PAGES / "trafego.py", title=texts.PAGE_TRAFFIC, icon=":material/schedule:"),
+            st.Page(PAGES / "score.py", title=texts.PAGE_SCORE, icon=":material/insights:"),
+            # Chatwoot's agent, team, inbox and label reports (dashboard/dimension_report.py).
+            st.Page(PAGES / "agentes.py", title=texts.PAGE_AGENTS, icon=":material/support_agent:"),
+            st.Page(PAGES / "equipes.py", title=texts.PAGE_TEAMS, icon=":material/diversity_3:"),
+            st.Page(PAGES / "caixas.py", title=texts.PAGE_INBOXES, icon=":material/inbox:"),
+            st.Page(PAGES / "etiquetas.py", title=texts.PAGE_LABELS, icon=":material/label:"),
+            st.Page(PAGES / "exportar.py", title=texts.PAGE_EXPORT, icon=":material/download:"),
+            # One lead (/lead?conversa=ID), opened from the lead table: never in the menu.
+            st.Page(
+                PAGES / "lead.py",
+                title=texts.PAGE_LEAD,
+                icon=":material/person:",
+                url_path="lead",
+                visibility="hidden",
+            ),
+            st.Page(
                 PAGES / "admin.py",
                 title=texts.PAGE_ADMIN,
                 icon=":material/admin_panel_settings:",

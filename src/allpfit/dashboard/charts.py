@@ -198,3 +198,93 @@ def conversion_by_score(frame: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title=texts.CHART_SCORE_AXIS, type="category")
     fig.update_yaxes(title=texts.CHART_RATE, ticksuffix="%", rangemode="tozero")
     return fig
+
+
+# --- CSAT, bot and traffic reports --------------------------------------------------------
+
+
+def csat_distribution(by_rating: tuple[int, ...]) -> go.Figure:
+    """Bars of CSAT responses per rating 1-5 (`CsatSummary.by_rating`), with each bar's share."""
+    total = sum(by_rating)
+    if total == 0:
+        return empty_figure(texts.CHART_CSAT)
+    labels = [texts.CSAT_RATING_LABELS[r] for r in range(1, 6)]
+    counts = list(by_rating)
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=counts,
+            marker_color=["#E63946", "#F4A261", MUTED, "#90BE6D", "#43AA8B"],
+            text=[f"{texts.fmt_int(n)} ({texts.fmt_pct(n / total)})" for n in counts],
+            textposition="outside",
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(title=texts.CHART_CSAT, showlegend=False, **LAYOUT)
+    fig.update_xaxes(title=texts.CSAT_FILTER_RATING, type="category")
+    fig.update_yaxes(
+        title=texts.CSAT_RESPONSES, rangemode="tozero", **integer_ticks(pd.Series(counts))
+    )
+    return fig
+
+
+def bot_per_day(frame: pd.DataFrame) -> go.Figure:
+    """Bars per day (`dia`) of the bot's conversations: only the bot, handed off, resolved."""
+    if frame.empty or int(frame["conversas"].sum()) == 0:
+        return empty_figure(texts.CHART_BOT_DAYS)
+    days = pd.to_datetime(frame["dia"])
+    fig = go.Figure()
+    for column, color in (("so_bot", ACCENT), ("transferidas", SECOND), ("resolvidas_bot", MUTED)):
+        fig.add_bar(x=days, y=frame[column], name=texts.BOT_SERIES[column], marker_color=color)
+    fig.update_layout(
+        title=texts.CHART_BOT_DAYS,
+        barmode="group",
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        **LAYOUT,
+    )
+    fig.update_xaxes(tickformat="%d/%m", title=None)
+    fig.update_yaxes(
+        title=texts.CHART_CONVERSATIONS, rangemode="tozero", **integer_ticks(frame["conversas"])
+    )
+    return fig
+
+
+def traffic_heatmap(grid: pd.DataFrame) -> go.Figure:
+    """Weekday (rows, Monday first) × hour (columns 0-23) heatmap of conversation counts."""
+    if grid.empty or int(grid.to_numpy().sum()) == 0:
+        return empty_figure(texts.CHART_HEATMAP)
+    days = [texts.WEEKDAY_NAMES[int(d)] for d in grid.index]
+    hours = [f"{int(h):02d}h" for h in grid.columns]
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=hours,
+            y=days,
+            colorscale=[[0, "rgba(255,107,44,0.04)"], [1, ACCENT]],
+            hovertemplate="%{y} %{x}: %{z}<extra></extra>",
+            showscale=False,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_layout(title=texts.CHART_HEATMAP, **{**LAYOUT, "height": 360})
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def first_response_buckets(totals: dict[str, int]) -> go.Figure:
+    """Bars of first responses per Chatwoot bucket (`traffic.bucket_totals`)."""
+    if sum(totals.values()) == 0:
+        return empty_figure(texts.CHART_FRT)
+    labels = [texts.FRT_BUCKET_LABELS[k] for k in totals]
+    values = list(totals.values())
+    fig = go.Figure(
+        go.Bar(x=labels, y=values, marker_color=ACCENT, text=values, textposition="outside")
+    )
+    fig.update_layout(title=texts.CHART_FRT, showlegend=False, **LAYOUT)
+    fig.update_xaxes(title=None, type="category")
+    fig.update_yaxes(
+        title=texts.CHART_CONVERSATIONS, rangemode="tozero", **integer_ticks(pd.Series(values))
+    )
+    return fig

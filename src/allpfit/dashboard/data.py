@@ -24,9 +24,16 @@ import streamlit as st
 
 from allpfit import db
 from allpfit.config import Settings, mask_url
-from allpfit.dashboard import queries
+from allpfit.dashboard import queries, retention
 from allpfit.dashboard.access import require_export
-from allpfit.dashboard.queries import DailyResults, Funnel, LeadFilters, OverviewKpis, Page
+from allpfit.dashboard.queries import (
+    DailyResults,
+    Funnel,
+    LeadDetail,
+    LeadFilters,
+    OverviewKpis,
+    Page,
+)
 from allpfit.dashboard.tables import write_leads_csv
 from allpfit.errors import LocalDatabaseError, MigrationPermissionError
 from allpfit.users import User, masks_phones
@@ -160,6 +167,20 @@ def conversions_page(url: str, tenant_id: int, start: date, end: date, page: int
 def leads_page(url: str, tenant_id: int, filters: LeadFilters, page: int) -> Page:
     with connect(url, tenant_id) as conn:
         return queries.leads_page(conn, filters, page)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def retention_page(url: str, tenant_id: int, start: date, end: date, page: int) -> Page:
+    """The Retenção page's list (dashboard/retention.py)."""
+    with connect(url, tenant_id) as conn:
+        return retention.page(conn, start, end, page)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def lead_detail(url: str, tenant_id: int, conversation_id: int) -> LeadDetail | None:
+    """One lead conversation of `tenant_id` (None: no such lead in this tenant)."""
+    with connect(url, tenant_id) as conn:
+        return queries.lead_detail(conn, conversation_id)
 
 
 def leads_csv(

@@ -32,6 +32,9 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from allpfit.analysis import intent
+from allpfit.analysis.profile import fold
+from allpfit.analysis.rules import goals_named
 from allpfit.errors import InputError
 
 PAGE_SIZE = 50
@@ -72,6 +75,8 @@ class LeadFilters:
     probabilities: tuple[int, ...] = ()
     conditions: tuple[str, ...] = ()
     goal: str = ""
+    unanalysed: bool = False  # with `probabilities`: also conversations with no AI profile
+    order: str = "recent"  # a key of LEAD_ORDERS
 
 
 @dataclass(frozen=True)
@@ -365,19 +370,42 @@ def conversions_page(conn: psycopg.Connection, start: date, end: date, page: int
 
 # --- Lead table ------------------------------------------------------------------------------
 
-LEAD_SELECT = sql.SQL("""
+LEAD_SELECT = (
+    sql.SQL("""
     SELECT ca.conversation_id, ca.contact_name AS nome, ai.nome_mapeado_bot,
            ca.contact_phone AS celular, ai.condicao_fisica, ai.objetivo,
            COALESCE(ca.first_contact_message_at, ca.conversation_created_at) AS primeiro_contato,
            COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at)
                AS ultima_conversa,
            ca.message_compiled, ai.analise_ia, ai.sugestao_disparo,
-           ai.probabilidade_conversao AS probabilidade, ai.visita_agendada, ai.data_visita
+           ai.probabilidade_conversao AS probabilidade, ai.visita_agendada, ai.data_visita,
 """)
-LEAD_ORDER = sql.SQL("""
-    ORDER BY COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at) DESC,
-             ca.conversation_id DESC
-""")
+    + intent.opted_out("ca")
+    + sql.SQL(" AS opted_out\n")
+)  # no suggestion for them (0080)
+# The lead table's sort orders (the "Ordenar por" box); every one ends in the conversation id,
+# so pages never overlap or skip a row. The CSV is written in the table's order.
+_LAST = "COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at) DESC"
+LEAD_ORDERS: dict[str, sql.SQL] = {
+    "recent": sql.SQL(f" ORDER BY {_LAST}, ca.conversation_id DESC "),
+    "first": sql.SQL(
+        " ORDER BY COALESCE(ca.first_contact_message_at, ca.conversation_created_at) DESC, "
+        "ca.conversation_id DESC "
+    ),
+    "probability": sql.SQL(
+        f" ORDER BY ai.probabilidade_conversao DESC NULLS LAST, {_LAST}, ca.conversation_id DESC "
+    ),
+}
+LEAD_ORDER = LEAD_ORDERS["recent"]
+
+
+def lead_order(filters: LeadFilters) -> sql.SQL:
+    """ORDER BY of the lead table; an unknown key (a hand-edited link) is the default order."""
+    return LEAD_ORDERS.get(filters.order, LEAD_ORDER)
+
+
+_ACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñ"
+_PLAIN = "aaaaaeeeeiiiiooooouuuucn"
 
 
 def _like(text: str) -> str:
@@ -387,7 +415,7 @@ def _like(text: str) -> str:
 
 def lead_where(filters: LeadFilters) -> tuple[sql.Composable, dict[str, Any]]:
     """FROM + WHERE of the lead table for these filters, with only the active conditions."""
-    conditions = [
+    conditions: list[sql.Composable] = [
         sql.SQL("ca.is_lead"),
         sql.SQL("ca.conversation_date BETWEEN %(start)s AND %(end)s"),
     ]
@@ -401,16 +429,30 @@ def lead_where(filters: LeadFilters) -> tuple[sql.Composable, dict[str, Any]]:
             params["phone"] = _like(digits)
             alternatives += " OR regexp_replace(ca.contact_phone, '\\D', '', 'g') LIKE %(phone)s"
         conditions.append(sql.SQL("(" + alternatives + ")"))
+    scores = []
     if filters.probabilities:
         params["probabilities"] = list(filters.probabilities)
-        conditions.append(sql.SQL("ai.probabilidade_conversao = ANY(%(probabilities)s)"))
+        scores.append("ai.probabilidade_conversao = ANY(%(probabilities)s)")
+    if filters.unanalysed:  # "Sem análise": no AI profile yet
+        scores.append("ai.conversation_id IS NULL")
+    if scores:
+        conditions.append(sql.SQL("(" + " OR ".join(scores) + ")"))
     if filters.conditions:
         params["conditions"] = list(filters.conditions)
         conditions.append(sql.SQL("ai.condicao_fisica = ANY(%(conditions)s)"))
     goal = filters.goal.strip()
     if goal:
-        params["goal"] = _like(goal)
-        conditions.append(sql.SQL("ai.objetivo ILIKE %(goal)s"))
+        # The categories the words name, read with the rule analyzer's goal lexicon
+        # ("emagrecer" → "Perda de peso"), or the typed text inside the stored value, both
+        # without regard to accents or case.
+        params["goals"] = list(goals_named(goal))
+        params["goal"] = _like(fold(goal))
+        conditions.append(
+            sql.SQL(
+                "(ai.objetivo = ANY(%(goals)s) OR translate(lower(ai.objetivo), {from_}, {to}) "
+                "LIKE %(goal)s)"
+            ).format(from_=sql.Literal(_ACCENTED), to=sql.Literal(_PLAIN))
+        )
     query = sql.SQL(
         "FROM conversas_analytics ca LEFT JOIN conversas_analytics_ai ai USING (conversation_id) "
         "WHERE "
@@ -431,7 +473,7 @@ def _clamp_page(page: int, total: int) -> int:
 
 
 def leads_page(conn: psycopg.Connection, filters: LeadFilters, page: int) -> Page:
-    """Page `page` (1-based, clamped) of 50 lead conversations, latest activity first."""
+    """Page `page` (1-based, clamped) of 50 lead conversations in the filters' order."""
     total = count_leads(conn, filters)
     page = _clamp_page(page, total)
     where, params = lead_where(filters)
@@ -439,14 +481,14 @@ def leads_page(conn: psycopg.Connection, filters: LeadFilters, page: int) -> Pag
     query = (
         sql.SQL("WITH page AS (SELECT ca.conversation_id ")
         + where
-        + LEAD_ORDER
+        + lead_order(filters)
         + sql.SQL("LIMIT %(limit)s OFFSET %(offset)s) ")
         + LEAD_SELECT
         + sql.SQL(
             "FROM page JOIN conversas_analytics ca USING (conversation_id) "
             "LEFT JOIN conversas_analytics_ai ai USING (conversation_id) "
         )
-        + LEAD_ORDER
+        + lead_order(filters)
     )
     params |= {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
     return Page(_frame(conn, query, params), total, page)
@@ -460,7 +502,7 @@ def iter_leads(
     `conn` must not be in autocommit mode: a named cursor lives inside a transaction.
     """
     where, params = lead_where(filters)
-    query = LEAD_SELECT + where + LEAD_ORDER
+    query = LEAD_SELECT + where + lead_order(filters)
     with conn.cursor(name="allpfit_leads_export", row_factory=dict_row) as cur:
         cur.itersize = chunk_size
         cur.execute(query, params)
@@ -470,3 +512,107 @@ def iter_leads(
             if not rows:
                 break
             yield pd.DataFrame(rows, columns=columns)
+
+
+# --- One lead (the lead page) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrmStatus:
+    """A CRM customer matched to one of the lead's conversations."""
+
+    name: str | None
+    phone: str | None
+    signup_date: date | None
+    status: str | None
+    source: str
+    match_type: str
+    traffic_sale: bool  # a row of lead_sales: the lead talked before signing up
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    """Everything the lead page shows about one lead conversation.
+
+    `profile` is the whole conversas_analytics_ai row as a dict (None: not analysed yet), read
+    with to_jsonb so a column added by a later migration shows without a change here.
+    `tenant_chatwoot_url` is the tenant's own Chatwoot (tenants.chatwoot_url), for the link.
+    """
+
+    conversation_id: int
+    display_id: int | None
+    account_id: int | None
+    contact_id: int | None
+    contact_name: str | None
+    contact_phone: str | None
+    inbox_name: str | None
+    status: str | None
+    assignee_name: str | None
+    first_contact: Any
+    last_contact: Any
+    messages: list[dict[str, Any]]
+    profile: dict[str, Any] | None
+    crm: list[CrmStatus]
+    tenant_chatwoot_url: str | None
+    # The contact asked not to be contacted (analysis.intent): no follow-up is shown.
+    opted_out: bool = False
+
+
+MAX_CRM_ROWS = 10  # customers shown for one lead (a phone matches one; a few at most)
+
+
+def lead_detail(conn: psycopg.Connection, conversation_id: int) -> LeadDetail | None:
+    """The lead conversation `conversation_id` of the connection's tenant, or None.
+
+    Run on a tenant connection (row-level security), an id of another tenant's conversation
+    finds nothing: the page says "not found" and shows none of it. A conversation that is not
+    a lead (no contact message, or deleted in Chatwoot) is not found either, as in the table.
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            sql.SQL("""
+            SELECT ca.conversation_id, ca.display_id, ca.account_id, ca.contact_id,
+                   ca.contact_name, ca.contact_phone, ca.inbox_name, ca.status,
+                   ca.assignee_name,
+                   COALESCE(ca.first_contact_message_at, ca.conversation_created_at)
+                       AS first_contact,
+                   COALESCE(ca.last_message_at, ca.last_activity_at, ca.conversation_created_at)
+                       AS last_contact,
+                   ca.message_compiled AS messages,
+                   CASE WHEN ai.conversation_id IS NOT NULL THEN to_jsonb(ai) END AS profile,
+                   t.chatwoot_url AS tenant_chatwoot_url,
+                   {opted_out} AS opted_out
+            FROM conversas_analytics ca
+            LEFT JOIN conversas_analytics_ai ai
+                   ON ai.tenant_id = ca.tenant_id AND ai.conversation_id = ca.conversation_id
+            LEFT JOIN tenants t ON t.id = ca.tenant_id
+            WHERE ca.conversation_id = %(id)s AND ca.is_lead
+            """).format(opted_out=intent.opted_out("ca")),
+            {"id": conversation_id},
+        ).fetchone()
+        if row is None:
+            return None
+        crm = cur.execute(
+            """
+            SELECT DISTINCT ON (c.id) c.name, c.phone_normalized AS phone, c.signup_date,
+                   c.status, c.source, m.match_type,
+                   EXISTS (SELECT 1 FROM lead_sales s
+                           WHERE s.crm_customer_id = c.id
+                             AND s.conversation_id = m.conversation_id) AS traffic_sale
+            FROM conversas_crm_match_real m
+            JOIN conversas_analytics mc
+              ON mc.tenant_id = m.tenant_id AND mc.conversation_id = m.conversation_id
+            JOIN crm_customers c ON c.tenant_id = m.tenant_id AND c.id = m.crm_customer_id
+            WHERE m.conversation_id = %(id)s
+               OR (%(contact)s::bigint IS NOT NULL AND mc.contact_id = %(contact)s::bigint)
+            ORDER BY c.id, m.conversation_date
+            LIMIT %(limit)s
+            """,
+            {"id": conversation_id, "contact": row["contact_id"], "limit": MAX_CRM_ROWS},
+        ).fetchall()
+    messages = row.pop("messages")
+    return LeadDetail(
+        **row,
+        messages=[m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else [],
+        crm=[CrmStatus(**c) for c in crm],
+    )

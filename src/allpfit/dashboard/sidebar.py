@@ -123,6 +123,24 @@ def _refresh() -> None:
     data.clear()
 
 
+def preset_period(preset: str, today: date) -> tuple[date, date]:
+    """The period of a quick button under the period filter (keys of `texts.PERIOD_PRESETS`):
+    "today" = today only, "7d" / "30d" = the last 7 / 30 days with today, "month" = from the
+    1st of this month to today. Days are business days (`today` is in the tenant's zone)."""
+    if preset == "today":
+        return today, today
+    if preset == "7d":
+        return today - timedelta(days=6), today
+    if preset == "month":
+        return today.replace(day=1), today
+    return today - timedelta(days=DEFAULT_DAYS - 1), today
+
+
+def _apply_preset(preset: str, today: date) -> None:
+    """A quick button's callback: runs before the widgets, so the period filter shows it."""
+    st.session_state["f_periodo"] = preset_period(preset, today)
+
+
 def _initial_period(today: date) -> tuple[date, date, str | None]:
     """The period a session starts with (or returns to after a page without one): the one
     chosen before, else the link's `de`/`ate`, else the last DEFAULT_DAYS days; bounded by
@@ -339,6 +357,16 @@ def _period(frame: _Frame) -> tuple[date, date]:
             max_value=today,
             help=texts.PERIOD_HELP.format(days=queries.MAX_RANGE_DAYS),
         )
+        with st.container(horizontal=True, gap="small"):
+            for preset, label in texts.PERIOD_PRESETS.items():
+                st.button(
+                    label,
+                    key=f"period_{preset}",
+                    on_click=_apply_preset,
+                    args=(preset, today),
+                    type="tertiary",
+                    width="content",
+                )
         # While picking a range the widget returns one date: show that single day meanwhile.
         picked = [d for d in (chosen if isinstance(chosen, tuple | list) else (chosen,)) if d]
         bounded = queries.clamp_range(

@@ -51,7 +51,10 @@ def lead_display(
             "Última Conversa": [texts.fmt_datetime(v, tz) for v in rows["ultima_conversa"]],
             "Conversa": [texts.conversation_text(m, truncate) for m in rows["message_compiled"]],
             "Análise IA": _texts(rows["analise_ia"]),
-            "Sugestão de Disparo": _texts(rows["sugestao_disparo"]),
+            "Sugestão de Disparo": [
+                texts.OPTED_OUT if _flag(o) else s
+                for s, o in zip(_texts(rows["sugestao_disparo"]), rows["opted_out"], strict=True)
+            ],
             "Probabilidade": ["" if pd.isna(v) else str(int(v)) for v in rows["probabilidade"]],
             "Data da Visita": [
                 texts.visit_date_text(_flag(v), _day(d))

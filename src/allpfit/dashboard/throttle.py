@@ -34,6 +34,7 @@ BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 WINDOW = timedelta(hours=1)  # a failure counts while the previous one is at most this old
 _HOUSEKEEPING_BATCH = 500  # stale rows deleted per attempt (bounded work per login)
+_LOCK_SEED = 7300043  # advisory lock space of the login throttle (migration 0043)
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,19 @@ def begin(conn: psycopg.Connection, subjects: Sequence[Subject]) -> Verdict:
     """
     by_key = {s.key: s for s in subjects}
     keys = sorted(by_key)
+    now = _now(conn)
+    # Its own transaction, holding nothing else: it skips rows others hold and waits for none,
+    # so an attempt never waits on a clean-up that waits on it.
+    conn.execute(
+        """DELETE FROM dashboard_login_throttle WHERE subject IN (
+               SELECT subject FROM dashboard_login_throttle
+               WHERE last_failure_at < %s AND (locked_until IS NULL OR locked_until < %s)
+               LIMIT %s FOR UPDATE SKIP LOCKED)""",
+        (now - WINDOW, now, _HOUSEKEEPING_BATCH),
+    )
     with conn.transaction():
+        _lock(conn, keys)
         now = _now(conn)
-        conn.execute(
-            """DELETE FROM dashboard_login_throttle WHERE subject IN (
-                   SELECT subject FROM dashboard_login_throttle
-                   WHERE last_failure_at < %s AND (locked_until IS NULL OR locked_until < %s)
-                   LIMIT %s FOR UPDATE SKIP LOCKED)""",
-            (now - WINDOW, now, _HOUSEKEEPING_BATCH),
-        )
         conn.execute(
             """INSERT INTO dashboard_login_throttle (subject)
                SELECT unnest(%s::text[]) ORDER BY 1
@@ -134,7 +139,9 @@ def succeeded(conn: psycopg.Connection, account: Subject, others: Sequence[Subje
     was started by this attempt's own count, and ends (the next failure from there starts a
     new one at once while its count stays at or over the limit).
     """
+    keys = sorted({account.key, *(s.key for s in others)})
     with conn.transaction():
+        _lock(conn, keys)
         conn.execute("DELETE FROM dashboard_login_throttle WHERE subject = %s", (account.key,))
         conn.execute(
             """UPDATE dashboard_login_throttle
@@ -146,6 +153,15 @@ def succeeded(conn: psycopg.Connection, account: Subject, others: Sequence[Subje
             "DELETE FROM dashboard_login_throttle WHERE subject = ANY(%s) AND failures = 0",
             ([s.key for s in others],),
         )
+
+
+def _lock(conn: psycopg.Connection, keys: Sequence[str]) -> None:
+    """Serialise the attempts on these subjects, always in the same order (transaction-level
+    advisory locks). Row locks alone deadlocked simultaneous logins: a row being inserted,
+    deleted and re-inserted by parallel attempts (ON CONFLICT waits on the inserter or the
+    deleter, not on a row lock) cannot be locked in a fixed order."""
+    for key in sorted(set(keys)):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))", (key, _LOCK_SEED))
 
 
 def _now(conn: psycopg.Connection) -> datetime:

@@ -4,9 +4,14 @@ The spreadsheet has the columns of EVO's customer export (`ID`, `Nome`, `Celular
 `Data Cadastro`, `Data Conversão`, dates as real Excel dates) and is written so that the CRM
 match has real work to do:
 
-- about `share` of the Chatwoot contacts with a phone became members, most 0-30 days after
-  their first conversation (São Paulo time) and a few *before* it (already members: these
-  must not count as bot conversions);
+- who became a member follows each conversation's hidden truth (`demo/intents.py`): a new
+  lead signs up with a chance proportional to its latent propensity (about `share` of new
+  leads do), on the day of the trial class it booked or within 30 days of writing, always on
+  a day and at an hour the business is open; members and people who wrote to cancel or
+  complain were members *before* they wrote (these must not count as bot conversions); those
+  who asked not to be contacted, wrong numbers and other matters never sign up. A demo
+  Chatwoot without the truth table (made before it) gets the old rule: `share` of the contacts,
+  most 0-30 days after their first conversation, a few before it;
 - phones are typed the way people type them: "(11) 98765-4321", "11987654321",
   "+55 11 98765-4321", "5511987654321", and with or without the ninth digit relative to
   what Chatwoot has;
@@ -24,7 +29,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from allpfit.demo import phrases
+from allpfit.demo import intents, phrases
 from allpfit.source import chatwoot
 from allpfit.spreadsheet import xlsx_cell, xlsx_row
 
@@ -71,12 +76,18 @@ def write_demo_members(
         if first_day is None or last_moment is None:
             first_day = last_moment = datetime(2026, 1, 1)
         last_local = last_moment + LOCAL_OFFSET
+        truth = intents.read(conn, account_id)
         with conn.cursor(name="demo_members") as cur:
             cur.execute(_CONTACTS, params)
-            for _cid, name, phone, first_at in cur:
-                if rng.random() >= share:
-                    continue
-                row = _member(rng, name, phone, first_at + LOCAL_OFFSET, last_local)
+            for cid, name, phone, first_at in cur:
+                first_local = first_at + LOCAL_OFFSET
+                if truth:
+                    converted = _converted(rng, truth.get(cid, []), first_local, share)
+                    row = _row(rng, name, phone, converted, last_local)
+                elif rng.random() < share:
+                    row = _member(rng, name, phone, first_local, last_local)
+                else:
+                    row = None
                 if row is not None:
                     rows.append(row)
     walk_ins = max(5, len(rows) // 2)
@@ -89,6 +100,59 @@ def write_demo_members(
         rows.insert(rng.randrange(len(rows) + 1) if rows else i, row)
     _write(path, rows)
     return len(rows)
+
+
+def _converted(
+    rng: random.Random,
+    conversations: list[tuple[str, float, object, date | None]],
+    first_local: datetime,
+    share: float,
+) -> datetime | None:
+    """When this contact became a member, from its conversations' hidden truth; None: never.
+    Each new-lead conversation is one chance to sign up (after it, on an open day)."""
+    kinds = {kind for kind, *_ in conversations}
+    if kinds & set(intents.ALREADY_MEMBERS):
+        return first_local - timedelta(days=rng.uniform(1, 300))  # a member before writing
+    for kind, propensity, started, visit_day in conversations:
+        if kind != "new_lead" or rng.random() >= intents.signup_chance(propensity, share):
+            continue
+        assert isinstance(started, datetime)
+        started_local = started + LOCAL_OFFSET
+        if visit_day is not None and rng.random() < 0.7:
+            day = visit_day  # signed up at the trial class
+        else:
+            day = (started_local + timedelta(days=int(30 * min(rng.random(), rng.random())))).date()
+        return _at_the_front_desk(rng, day, not_before=started_local)
+    return None
+
+
+def _at_the_front_desk(rng: random.Random, day: date, *, not_before: datetime) -> datetime:
+    """A moment on `day` or the first open day after it, in opening hours (Monday to Friday
+    7h-20h, Saturday 8h-11h, closed on Sunday), after `not_before`."""
+    for _ in range(14):
+        if day.weekday() != 6:
+            first, last = (8, 11) if day.weekday() == 5 else (7, 20)
+            if day == not_before.date():
+                first = max(first, not_before.hour + 1)
+            if day >= not_before.date() and first <= last:
+                return datetime(day.year, day.month, day.day, rng.randint(first, last),
+                                rng.randrange(60))  # fmt: skip
+        day += timedelta(days=1)
+    raise AssertionError("an open day comes within a week")
+
+
+def _row(
+    rng: random.Random,
+    name: str | None,
+    phone: str,
+    converted: datetime | None,
+    last_local: datetime,
+) -> Row | None:
+    if converted is None or converted > last_local:
+        return None  # never, or after the end of the data: not a member (yet)
+    full = _full_name(rng, name)
+    registered = (converted - timedelta(days=rng.choice((0, 0, 0, 1, 2)))).date()
+    return (full, _typed_phone(rng, phone), _email(rng, full), registered, _minute(converted))
 
 
 def _member(

@@ -17,9 +17,10 @@ import json
 import math
 import random
 from dataclasses import dataclass, field
+from datetime import date
 from types import ModuleType
 
-from allpfit.demo import phrases
+from allpfit.demo import intents, phrases
 
 LOCAL_OFFSET = -3 * 3600  # America/Sao_Paulo (no daylight saving since 2019)
 
@@ -109,6 +110,9 @@ class Dialogue:
     csat: Csat | None = None
     touched: int = 0
     text: ModuleType = phrases  # the business's words (demo/phrases.py, phrases_pilates.py)
+    # The hidden purchase propensity of a new lead (demo/intents.py): steers the script.
+    propensity: float = intents.MEAN_PROPENSITY
+    visit_day: date | None = None  # the trial class's local day, when one was booked
 
     def __post_init__(self) -> None:
         self.t = self.touched = self.start

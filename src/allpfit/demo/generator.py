@@ -27,7 +27,7 @@ from psycopg import sql
 
 from allpfit.config import mask_url
 from allpfit.demo import account as acct
-from allpfit.demo import people, scripts
+from allpfit.demo import intents, people, scripts
 from allpfit.demo.dialogue import RESOLVED, Dialogue
 from allpfit.demo.rows import EPOCH, ConversationRows
 from allpfit.demo.schema import create_chatwoot_schema
@@ -101,6 +101,7 @@ def generate(
     started = time.perf_counter()
     with _connect(url) as conn, conn.transaction():
         create_chatwoot_schema(conn)
+        intents.create(conn)  # the hidden truth, beside Chatwoot's tables (never synced)
         _make_room(conn, url, replace)
         indexes = drop_indexes(conn)
         stats = _fill(conn, split(conversations, accounts), seed, end, days, progress)
@@ -161,7 +162,7 @@ def _make_room(conn: psycopg.Connection, url: str, replace: bool) -> None:
     present = {r[0] for r in conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
     )}  # fmt: skip
-    tables = [sql.Identifier(t) for t in CHATWOOT_TABLES if t in present]
+    tables = [sql.Identifier(t) for t in (*CHATWOOT_TABLES, intents.TABLE) if t in present]
     conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(sql.SQL(", ").join(tables)))
     for (name,) in conn.execute(
         "SELECT relname FROM pg_class WHERE relkind = 'S' AND relname ~ '^(conv|camp)_dpid_seq_'"
@@ -220,7 +221,10 @@ def _fill(
     folks = people.People(rng)
     batch = Batch()
     builder = ConversationRows(rng, batch)
-    pools: list[list[tuple[people.Contact, int]]] = [[] for _ in owners]
+    # (contact, free from, hidden propensity): people who may write again; a person keeps their
+    # propensity across conversations (demo/intents.py)
+    pools: list[list[tuple[people.Contact, int, float]]] = [[] for _ in owners]
+    truths: list[tuple[object, ...]] = []
     n = sum(shares)
     # every account's start times in one time order, as they reach a shared Chatwoot
     starts = heapq.merge(*(_tagged(start_times(rng, share, end, days), k)
@@ -231,24 +235,36 @@ def _fill(
         owner, pool = owners[k], pools[k]
         widget = rng.random() < 0.05
         inbox = owner.widget_inbox if widget else owner.whatsapp_inbox
-        contact, is_new = _pick_contact(rng, folks, pool, inbox, start, widget)
+        contact, is_new, known = _pick_contact(rng, folks, pool, inbox, start, widget)
         name = contact.first_name
+        truth = intents.draw(rng, widget, known)
         d = Dialogue(
-            rng, owner.cast, start, end, has_bot=not widget, lead_name=name, text=owner.text
+            rng,
+            owner.cast,
+            start,
+            end,
+            has_bot=not widget,
+            lead_name=name,
+            text=owner.text,
+            propensity=truth.propensity,
         )
-        scripts.play(d, widget)
+        scripts.play(d, widget, truth.kind)
         builder.conversation(owner, number, contact, is_new, d, widget)
+        truths.append((number, owner.id, contact.id, truth.kind, truth.propensity,
+                       EPOCH + timedelta(seconds=start), d.visit_day))  # fmt: skip
         if d.status == RESOLVED:
-            entry = (contact, d.messages[-1].at)
+            entry = (contact, d.messages[-1].at, truth.propensity)
             if len(pool) < 20_000:
                 pool.append(entry)
             else:
                 pool[rng.randrange(len(pool))] = entry
         if number % BATCH == 0:
             batch.flush(conn)
+            intents.write(conn, truths)
             if progress:
                 progress("generate", number, n)
     batch.flush(conn)
+    intents.write(conn, truths)
     if progress:
         progress("generate", n, n)
     t = batch.totals
@@ -269,30 +285,31 @@ def _fill(
 def _pick_contact(
     rng: random.Random,
     folks: people.People,
-    pool: list[tuple[people.Contact, int]],
+    pool: list[tuple[people.Contact, int, float]],
     inbox: int,
     start: int,
     widget: bool,
-) -> tuple[people.Contact, bool]:
+) -> tuple[people.Contact, bool, float | None]:
     """A returning lead (resolved before `start`) now and then, else a new contact; a few
-    new ones are an earlier lead writing from the same number without/with the ninth digit."""
+    new ones are an earlier lead writing from the same number without/with the ninth digit.
+    The third value is the person's known propensity (None: someone new)."""
     at = start - rng.randint(0, 5)
     if widget:
-        return folks.visitor(inbox, at), True
+        return folks.visitor(inbox, at), True, None
     if pool and rng.random() < 0.14:
         i = rng.randrange(len(pool))
-        contact, free_at = pool[i]
+        contact, free_at, propensity = pool[i]
         if free_at < start and contact.inbox_id == inbox:
             pool[i] = pool[-1]
             pool.pop()
-            return contact, False
+            return contact, False, propensity
     if pool and rng.random() < 0.006:
         i = rng.randrange(len(pool))
-        original = pool[i][0]
+        original, _, propensity = pool[i]
         if original.twin_ok:
             twin = folks.twin(original, inbox, at)
             if twin is not None:
                 pool[i] = pool[-1]
                 pool.pop()
-                return twin, True
-    return folks.whatsapp(inbox, at), True
+                return twin, True, propensity
+    return folks.whatsapp(inbox, at), True, None

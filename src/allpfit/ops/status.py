@@ -33,6 +33,7 @@ from allpfit.errors import AllpfitError
 from allpfit.redaction import first_line, redact, secrets_in
 from allpfit.source import chatwoot
 from allpfit.source.queries import SCOPE, scope_params
+from allpfit.tenant_budget import MonthSpend, month_spend
 from allpfit.tenants import Tenant, select_tenants
 from allpfit.webhooks.inbox import Backlog, backlog
 
@@ -87,6 +88,7 @@ class Status:
     exit_code: int = 0
     tenant: Tenant | None = None  # None: the default tenant, as before tenants existed
     webhooks: Backlog | None = None  # the webhook inbox (pending events, last event)
+    spend: MonthSpend | None = None  # the tenant's LLM spend this month in R$ (tenant_budget)
 
     def figures(self) -> dict[str, Any]:
         """One tenant's summary as plain data (`allpfit status`, the admin page): the last
@@ -101,6 +103,9 @@ class Status:
             "lag": self.lag,
             "counts": dict(self.counts),
             "analysis_cost_usd_30d": self.analysis.get("cost_usd"),
+            "llm_spent_brl": self.spend.spent_brl if self.spend else None,
+            "llm_projection_brl": self.spend.projection_brl if self.spend else None,
+            "llm_budget_brl": self.spend.budget_brl if self.spend else None,
             "webhook_lag": self.webhook_lag,
             "webhook_pending": self.webhooks.pending if self.webhooks else 0,
             "last_webhook_at": self.webhooks.last_event_at if self.webhooks else None,
@@ -220,11 +225,12 @@ def collect_tenants(
     slug: str | None = None,
     now: datetime | None = None,
 ) -> list[Status]:
-    """`collect` for every enabled tenant (or the one named `slug`), in id order. The exit
-    code of the whole is `exit_code_of(...)`."""
+    """`collect` for every enabled tenant (or the one named `slug`), in id order, each with
+    its LLM spend of the month in reais (per day, projection, budget: `tenant_budget`). The
+    exit code of the whole is `exit_code_of(...)`."""
     with db.connect(local_url) as conn:
         chosen = select_tenants(conn, slug)
-    return [
+    statuses = [
         collect(
             local_url,
             source_url=source_url,
@@ -235,6 +241,16 @@ def collect_tenants(
         )
         for tenant in chosen
     ]
+    with db.connect(local_url) as conn:
+        for one in statuses:
+            assert one.tenant is not None
+            one.spend = month_spend(conn, one.tenant, settings, now)
+            if one.spend.reached and one.spend.budget_brl is not None:
+                one.problems.append(  # no exit code of its own: the failed analysis has one
+                    f"the monthly LLM budget (R$ {one.spend.budget_brl:.2f}) is spent: its "
+                    "analysis is paused until next month"
+                )
+    return statuses
 
 
 def exit_code_of(statuses: Sequence[Status]) -> int:

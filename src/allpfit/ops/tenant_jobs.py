@@ -16,7 +16,7 @@ whose exit code is non-zero.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,8 +114,10 @@ def analyze_tenant(
     triggered_by: str = "manual",
     progress: Progress | None = None,
     analyzer: Analyzer | None = None,
+    conversation_ids: Collection[int] | None = None,
 ) -> AnalysisSummary:
-    """Analyse the tenant's leads with its provider, model and key, within its budget."""
+    """Analyse the tenant's leads with its provider, model and key, within its budget
+    (only `conversation_ids` among them when given: see `run_analysis`)."""
     from allpfit.analysis.run import make_analyzer, run_analysis
     from allpfit.analysis.store import ANALYSIS_RUNS
     from allpfit.tenant_budget import with_budget
@@ -134,8 +136,9 @@ def analyze_tenant(
         reanalyze=reanalyze,
         triggered_by=triggered_by,
         progress=progress,
-        analyzer=with_budget(chosen, tenant, local_url, own.timezone),
+        analyzer=with_budget(chosen, tenant, local_url, own),
         tenant=tenant,
+        conversation_ids=conversation_ids,
     )
 
 

@@ -14,7 +14,8 @@ sent it, with the paging, bounds and error handling every caller needs.
   `conversations/{display_id}/messages` (20 per call, older ones with `before=<message id>`),
   `contacts` (`page`, `sort=name`, 15 per page, `meta.count`), `inboxes`, `agents`, `teams`,
   `labels`, `reporting_events` (account: `page`, 25 a page, `since`/`until`; and per
-  conversation), `webhooks` (list and create) and `csat_survey_responses` (`page`, `since`,
+  conversation), `webhooks` (list and create), `conversations/{display_id}/messages` (create:
+  follow-ups, `allpfit.followups.send`) and `csat_survey_responses` (`page`, `since`,
   `until`; served by Chatwoot's CSAT controller but not in swagger.json). `sort_by` on
   conversations and `before` on messages are Chatwoot's finder parameters, not listed in
   swagger.json either.
@@ -529,6 +530,34 @@ class ChatwootApi:
         if not isinstance(body, dict) or "id" not in body:
             raise self._unexpected(self.prefix + path, "JSON that is not a webhook")
         return body
+
+    def create_message(
+        self,
+        display_id: int,
+        content: str,
+        *,
+        private: bool = False,
+        template_params: dict[str, Any] | None = None,
+        echo_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Write one message into a conversation: `POST /conversations/{display_id}/messages`
+        (swagger.json `conversation_message_create`: `content` required, `message_type`
+        "outgoing", `private` true = a note only agents see, `template_params` {name,
+        category, language, processed_params} = an approved WhatsApp template). `echo_id` is
+        Chatwoot's client-side id, echoed in its events (not stored). Returns the message.
+
+        Never retried after the request may have reached Chatwoot (`post_json`): a second
+        attempt could deliver the message twice; the caller reconciles instead."""
+        path = f"/conversations/{int(display_id)}/messages"
+        body: dict[str, Any] = {"content": content, "message_type": "outgoing", "private": private}
+        if template_params is not None:
+            body["template_params"] = template_params
+        if echo_id is not None:
+            body["echo_id"] = echo_id
+        answer = self.post_json(path, body)
+        if not isinstance(answer, dict) or "id" not in answer:
+            raise self._unexpected(self.prefix + path, "JSON that is not a message")
+        return answer
 
     # --- helpers -----------------------------------------------------------------------
     def _list(self, path: str, key: str | None) -> list[dict[str, Any]]:

@@ -21,12 +21,13 @@ from typing import Any
 
 from psycopg import sql
 
-PARTS = ("messages", "events", "csat")
-PART_CTE = {"messages": "msgs", "events": "events", "csat": "csat"}
+PARTS = ("messages", "events", "csat", "daily")
+PART_CTE = {"messages": "msgs", "events": "events", "csat": "csat", "daily": "daily"}
 PART_VIEW = {
     "messages": "vw_conversation_messages",
     "events": "vw_conversation_events",
     "csat": "vw_conversation_csat",
+    "daily": "vw_conversation_daily_messages",
 }
 
 # The tenant's conversations, `c` being a row of `conversations`: the one definition.
@@ -77,7 +78,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "reporting_events": (
         "id", "conversation_id", "name", "value", "value_in_business_hours",
-        "event_end_time", "created_at",
+        "event_end_time", "created_at", "user_id", "inbox_id",
     ),
     "taggings": ("taggable_id", "taggable_type", "context", "created_at"),
     "accounts": ("id",),  # the installation's identity (sync/guards.py)

@@ -35,3 +35,14 @@ def last_watermark(conn: psycopg.Connection) -> datetime | None:
         "AND load_type <> 'webhook' ORDER BY id DESC LIMIT 1"
     ).fetchone()
     return row[0] if row else None
+
+
+def last_success_at(conn: psycopg.Connection) -> datetime | None:
+    """When the periodic sync last finished well: the "data updated at" the dashboard shows.
+    Webhook refreshes are left out for the reason `last_watermark` gives: they re-read a few
+    conversations, not the tenant's data."""
+    row = conn.execute(
+        "SELECT finished_at FROM etl_control WHERE status = 'success' "
+        "AND load_type <> 'webhook' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None

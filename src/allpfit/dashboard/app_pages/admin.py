@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from allpfit import users
-from allpfit.dashboard import admin_queries, data, login, pager, sidebar, texts
+from allpfit.dashboard import admin_queries, budget_chart, data, login, pager, sidebar, texts
 from allpfit.dashboard.access import AccessDenied, require_admin
 from allpfit.dashboard.queries import PAGE_SIZE, Page
 from allpfit.errors import AllpfitError
@@ -98,11 +98,45 @@ for tenant in tenants:
             columns["ultima_sync"]: texts.fmt_datetime(last, tenant.tz(settings)),
             columns["situacao"]: texts.RUN_STATUSES.get(summary.sync_status, summary.sync_status),
             columns["leads_mes"]: texts.fmt_int(summary.leads_month),
-            columns["custo_mes"]: _money(summary.llm_cost_month),
-            columns["orcamento"]: _money(tenant.llm_monthly_budget),
+            columns["custo_mes"]: _money(summary.spend.spent_brl if summary.spend else None),
+            columns["projecao_mes"]: _money(
+                summary.spend.projection_brl if summary.spend else None
+            ),
+            columns["orcamento"]: _money(summary.spend.budget_brl if summary.spend else None),
         }
     )
 st.dataframe(pd.DataFrame(tenant_rows), hide_index=True, width="stretch", key="admin_tenants")
+for tenant in tenants:  # a paused analysis is said plainly, tenant by tenant
+    paused = summaries[tenant.id].spend
+    if tenant.enabled and paused is not None and paused.reached:
+        st.warning(
+            texts.BUDGET_REACHED.format(
+                empresa=tenant.name, orcamento=_money(paused.budget_brl), slug=tenant.slug
+            )
+        )
+
+if tenants:
+    spend_of = st.selectbox(
+        texts.BUDGET_TENANT,
+        options=[t.id for t in tenants],
+        format_func=lambda tenant_id: names.get(tenant_id, str(tenant_id)),
+        key="admin_spend_tenant",
+    )
+    spend = summaries[spend_of].spend
+    st.plotly_chart(budget_chart.spend_per_day(spend), key="admin_spend_chart")
+    if spend is not None:
+        st.caption(
+            texts.BUDGET_SUMMARY.format(
+                empresa=names[spend_of],
+                gasto=_money(spend.spent_brl),
+                projecao=_money(spend.projection_brl),
+                orcamento=(
+                    f"R$ {_money(spend.budget_brl)}"
+                    if spend.budget_brl is not None
+                    else texts.BUDGET_NONE
+                ),
+            )
+        )
 
 enabled: list[Tenant] = [t for t in tenants if t.enabled]
 if enabled:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allpfit.dashboard import cards, charts, data, sidebar, texts
+from allpfit.dashboard import cards, charts, data, freshness, report_data, sidebar, texts
 
 view = sidebar.view()
 st.title(texts.PAGE_OVERVIEW)
 st.caption(f"{texts.PERIOD}: {texts.fmt_date(view.start)} a {texts.fmt_date(view.end)}")
+# When the data was last updated and when the scheduler runs next (dashboard/freshness.py).
+st.caption(
+    freshness.line(
+        report_data.last_sync(view.url, view.tenant_id),
+        sidebar.settings_or_stop(),
+        view.tz,
+        freshness.server_now(),
+    ),
+    help=texts.DATA_FRESHNESS_HELP,
+)
 
 # Every query names the tenant: it is part of each cached result's key.
 period = (view.url, view.tenant_id, view.start, view.end)

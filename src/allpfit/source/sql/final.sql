@@ -1,6 +1,6 @@
 -- One row per conversation: the shape of the local table conversas_analytics.
--- Reads: scope(id), msgs (messages.sql), events (events.sql), csat (csat.sql) and the Chatwoot
--- tables conversations, inboxes, contacts, contact_inboxes, users, teams.
+-- Reads: scope(id), msgs (messages.sql), events (events.sql), csat (csat.sql), daily (daily.sql)
+-- and the Chatwoot tables conversations, inboxes, contacts, contact_inboxes, users, teams.
 -- Parameters: %(timezone)s, the business time zone for the date/hour/period columns.
 -- Chatwoot stores UTC in "timestamp without time zone": every timestamp is read AT TIME ZONE 'UTC'.
 SELECT
@@ -65,6 +65,7 @@ SELECT
     CASE WHEN cs.rating = 5 THEN 'promoter' WHEN cs.rating = 4 THEN 'passive'
         WHEN cs.rating <= 3 THEN 'detractor' END AS csat_nps_category,
     cs.created_at AT TIME ZONE 'UTC' AS csat_responded_at,
+    m.csat_survey_sent_at,
     e.first_response_time_seconds,
     e.first_response_time_business_seconds,
     e.resolution_time_seconds,
@@ -104,7 +105,9 @@ SELECT
     ((c.last_activity_at AT TIME ZONE 'UTC') AT TIME ZONE %(timezone)s)::date AS last_activity_date,
     GREATEST(
         c.updated_at, ct.updated_at, cs.updated_at, e.last_event_at
-    ) AT TIME ZONE 'UTC' AS source_updated_at
+    ) AT TIME ZONE 'UTC' AS source_updated_at,
+    COALESCE(e.report_events, '[]'::jsonb) AS report_events,
+    COALESCE(dm.report_messages, '{}'::jsonb) AS report_messages
 FROM scope s
 JOIN conversations c ON c.id = s.id
 CROSS JOIN LATERAL (
@@ -118,3 +121,4 @@ LEFT JOIN teams t ON t.id = c.team_id
 LEFT JOIN msgs m ON m.conversation_id = c.id
 LEFT JOIN events e ON e.conversation_id = c.id
 LEFT JOIN csat cs ON cs.conversation_id = c.id
+LEFT JOIN daily dm ON dm.conversation_id = c.id

@@ -29,7 +29,10 @@ SELECT
     max(mk.created_at) FILTER (WHERE mk.sender = 'contact') AS last_contact_message_at,
     min(mk.created_at) FILTER (WHERE mk.sender = 'bot') AS first_bot_message_at,
     min(mk.created_at) FILTER (WHERE mk.sender = 'agent') AS first_agent_message_at,
-    max(mk.created_at) FILTER (WHERE mk.sender = 'agent') AS last_agent_message_at
+    max(mk.created_at) FILTER (WHERE mk.sender = 'agent') AS last_agent_message_at,
+    -- The CSAT survey prompt (content_type 9, input_csat), as Chatwoot's CSAT report counts the
+    -- surveys sent (`messages.input_csat`): the latest one.
+    max(mk.created_at) FILTER (WHERE mk.content_type = 9) AS csat_survey_sent_at
 FROM (
     SELECT
         m.conversation_id,
@@ -37,6 +40,7 @@ FROM (
         m.created_at AT TIME ZONE 'UTC' AS created_at,
         m.content,
         m.message_type,
+        m.content_type,
         m.private,
         CASE
             WHEN m.private OR m.message_type NOT IN (0, 1, 3) THEN NULL
