@@ -57,3 +57,4 @@ bench: install ## Run the benchmarks (minutes; prints figures against in-run bas
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/live.py
 	$(BIN)/python bench/dashboard_load.py
+	$(BIN)/python bench/dashboard_ws.py

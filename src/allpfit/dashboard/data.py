@@ -5,6 +5,11 @@ sales team clicking around hits PostgreSQL only when something changed; the side
 button clears the cache. Cached values are small (a dataclass or a page of 50 rows) and are
 never modified in place by the pages.
 
+The overview's Plotly figures are cache resources too (`overview_charts`): one figure object
+per tenant and period, shared read-only by every session, because building a figure (Plotly
+validates every property and copies its template) cost more CPU per visit than the cached
+queries under it; Streamlit copies a figure (`to_dict`) before sending it and never changes it.
+
 The database URL is a cache resource: resolving it may start the embedded PostgreSQL (same
 DATA_DIR as the CLI) and apply pending migrations, once per process.
 """
@@ -15,16 +20,18 @@ import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import psycopg
 import psycopg.errors
 import streamlit as st
 
 from allpfit import db
 from allpfit.config import Settings, mask_url
-from allpfit.dashboard import queries, retention
+from allpfit.dashboard import charts, queries, retention
 from allpfit.dashboard.access import require_export
 from allpfit.dashboard.queries import (
     DailyResults,
@@ -39,6 +46,7 @@ from allpfit.errors import LocalDatabaseError, MigrationPermissionError
 from allpfit.users import User, masks_phones
 
 CACHE_SECONDS = 300
+CHART_ENTRIES = 512  # cached overview figure sets (tenant x period x day), oldest dropped
 CONNECT_TIMEOUT = 10  # seconds; an unreachable host must not hang the page
 STATEMENT_TIMEOUT = "-c statement_timeout=60000"  # ms; no query may hold a page forever
 log = logging.getLogger(__name__)
@@ -111,12 +119,37 @@ def connect_owner(url: str, *, autocommit: bool = True) -> Iterator[psycopg.Conn
 def clear() -> None:
     """Forget every cached result (the refresh button); the URL resource is kept."""
     st.cache_data.clear()
+    overview_charts.clear()
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def overview_kpis(url: str, tenant_id: int, start: date, end: date) -> OverviewKpis:
     with connect(url, tenant_id) as conn:
         return queries.overview_kpis(conn, start, end)
+
+
+@dataclass(frozen=True)
+class OverviewCharts:
+    """The overview's four figures. Shared by every session of the tenant: never modify."""
+
+    leads_per_day: go.Figure
+    by_period: go.Figure
+    funnel: go.Figure
+    score: go.Figure
+
+
+@st.cache_resource(ttl=CACHE_SECONDS, max_entries=CHART_ENTRIES, show_spinner=False)
+def overview_charts(
+    url: str, tenant_id: int, start: date, end: date, today: date
+) -> OverviewCharts:
+    """The overview's figures of `tenant_id` and the period, built once from the cached query
+    results (same key as they have, plus the business day that marks the partial bar)."""
+    return OverviewCharts(
+        leads_per_day=charts.leads_per_day(leads_per_day(url, tenant_id, start, end), today=today),
+        by_period=charts.by_period(conversations_by_period(url, tenant_id, start, end)),
+        funnel=charts.funnel(funnel(url, tenant_id, start, end)),
+        score=charts.conversion_by_score(conversion_by_score(url, tenant_id, start, end)),
+    )
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)

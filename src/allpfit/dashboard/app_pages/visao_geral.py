@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allpfit.dashboard import cards, charts, data, freshness, report_data, sidebar, texts
+from allpfit.dashboard import cards, data, freshness, report_data, sidebar, texts
 
 view = sidebar.view()
 st.title(texts.PAGE_OVERVIEW)
@@ -33,25 +33,18 @@ kpi_cards = [
 ]
 cards.kpi_grid(kpi_cards)
 
+# The figures are built once per tenant and period and shared by every session (data.py).
+figures = data.overview_charts(*period, view.today)
 left, right = st.columns([3, 2])
-left.plotly_chart(
-    charts.leads_per_day(data.leads_per_day(*period), today=view.today),
-    key="chart_leads_per_day",
-)
+left.plotly_chart(figures.leads_per_day, key="chart_leads_per_day")
 if view.start <= view.today <= view.end:
     left.caption(texts.CHART_TREND_HELP)
-right.plotly_chart(
-    charts.by_period(data.conversations_by_period(*period)),
-    key="chart_period",
-)
+right.plotly_chart(figures.by_period, key="chart_period")
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.funnel(data.funnel(*period)), key="chart_funnel")
+    st.plotly_chart(figures.funnel, key="chart_funnel")
     st.caption(texts.FUNNEL_CAPTION)
 with right:
-    st.plotly_chart(
-        charts.conversion_by_score(data.conversion_by_score(*period)),
-        key="chart_score",
-    )
+    st.plotly_chart(figures.score, key="chart_score")
     st.caption(texts.SCORE_CAPTION)
