@@ -379,28 +379,9 @@ class ChatwootApi:
         swagger.json documents, 15 a page, `meta.count`). Chatwoot lists only contacts with an
         email, phone number or identifier; the others arrive as `meta.sender` of their
         conversations."""
-        path = "/contacts"
-        seen: set[int] = set()
-        for page in range(1, self.max_pages + 1):
-            body = self.get_json(path, {"page": page, "sort": "name"})
-            records = _records(body.get("payload") if isinstance(body, dict) else None)
-            if records is None:
-                raise self._unexpected(self.prefix + path, "JSON without payload, the contacts")
-            meta = body.get("meta") if isinstance(body, dict) else None
-            total = meta.get("count") if isinstance(meta, dict) else None
-            if not records:
-                return
-            fresh = [r for r in records if _int(r.get("id")) not in seen]
-            if not fresh:
-                raise self._same_page(path, f"page={page}")
-            for record in fresh:
-                seen.add(_int(record.get("id")))
-                yield record
-            if progress is not None:
-                progress("contacts", len(seen), total if isinstance(total, int) else None)
-            if isinstance(total, int) and len(seen) >= total:
-                return
-        raise self._too_many_pages(path, len(seen))
+        yield from self._paged(
+            "/contacts", {"sort": "name"}, "contacts", "the contacts", progress, stop_at_count=True
+        )
 
     def contact(self, contact_id: int) -> dict[str, Any]:
         """One contact (`GET /contacts/{id}`, swagger.json's `contact_show_response`:
@@ -470,17 +451,38 @@ class ChatwootApi:
         id, name, value, value_in_business_hours, event_start_time, event_end_time,
         account_id, conversation_id, inbox_id, user_id, created_at, updated_at (times as
         ISO 8601 strings)."""
-        path = "/reporting_events"
+        filters = {"since": since, "until": until, "name": name}
+        params = {key: value for key, value in filters.items() if value is not None}
+        yield from self._paged(
+            "/reporting_events",
+            params,
+            "reporting_events",
+            "the events",
+            progress,
+            stop_at_count=False,
+        )
+
+    def _paged(
+        self,
+        path: str,
+        params: dict[str, Any],
+        label: str,
+        noun: str,
+        progress: Progress | None,
+        *,
+        stop_at_count: bool,
+    ) -> Iterator[dict[str, Any]]:
+        """Records of a `page`-numbered listing answering `{payload: [...], meta: {...}}`,
+        each once, bounded by `max_pages`; a page of nothing but records already seen is an
+        error, not a loop (`label` names the progress, `noun` the records in an error). It
+        ends on an empty page, or when `meta.count` records were seen
+        (`stop_at_count`, the contacts' meta) or the page reached `meta.total_pages`."""
         seen: set[int] = set()
         for page in range(1, self.max_pages + 1):
-            params: dict[str, Any] = {"page": page}
-            for key, value in (("since", since), ("until", until), ("name", name)):
-                if value is not None:
-                    params[key] = value
-            body = self.get_json(path, params)
+            body = self.get_json(path, {"page": page, **params})
             records = _records(body.get("payload") if isinstance(body, dict) else None)
             if records is None:
-                raise self._unexpected(self.prefix + path, "JSON without payload, the events")
+                raise self._unexpected(self.prefix + path, f"JSON without payload, {noun}")
             meta = body.get("meta") if isinstance(body, dict) else None
             pages = meta.get("total_pages") if isinstance(meta, dict) else None
             total = meta.get("count") if isinstance(meta, dict) else None
@@ -493,8 +495,11 @@ class ChatwootApi:
                 seen.add(_int(record.get("id")))
                 yield record
             if progress is not None:
-                progress("reporting_events", len(seen), total if isinstance(total, int) else None)
-            if isinstance(pages, int) and page >= pages:
+                progress(label, len(seen), total if isinstance(total, int) else None)
+            if stop_at_count:
+                if isinstance(total, int) and len(seen) >= total:
+                    return
+            elif isinstance(pages, int) and page >= pages:
                 return
         raise self._too_many_pages(path, len(seen))
 
